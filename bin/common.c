@@ -1,0 +1,192 @@
+/*
+ * Shared front-end code: locale, program name, and message quoting.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include "common.h"
+
+static const char *progname = "xcp";
+
+void
+common_init(const char *argv0)
+{
+	const char *s;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(PACKAGE, LOCALEDIR);
+	textdomain(PACKAGE);
+	if (argv0 != NULL && *argv0 != '\0') {
+		s = strrchr(argv0, '/');
+		progname = s ? s + 1 : argv0;
+	}
+	program_invocation_short_name = (char *)progname;
+}
+
+const char *
+common_progname(void)
+{
+	return progname;
+}
+
+struct out {
+	char	*p;
+	size_t	 len;
+	size_t	 alloc;
+};
+
+static void
+put(struct out *o, const char *s, size_t n)
+{
+	char *np;
+
+	if (o->len + n + 1 > o->alloc) {
+		o->alloc = (o->len + n + 1) * 2;
+		if ((np = realloc(o->p, o->alloc)) == NULL) {
+			fputs("out of memory\n", stderr);
+			exit(1);
+		}
+		o->p = np;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+/* Length of the printable character at s, or 0 when it is not one. */
+static size_t
+printable(const char *s, size_t left)
+{
+	mbstate_t ps;
+	wchar_t wc;
+	size_t n;
+
+	if ((unsigned char)*s < 0x80)
+		return (*s >= 0x20 && *s < 0x7f) ? 1 : 0;
+	memset(&ps, 0, sizeof(ps));
+	n = mbrtowc(&wc, s, left, &ps);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || !iswprint(wc))
+		return 0;
+	return n;
+}
+
+static void
+put_escape(struct out *o, unsigned char c)
+{
+	char buf[8];
+
+	switch (c) {
+	case '\a': put(o, "\\a", 2); return;
+	case '\b': put(o, "\\b", 2); return;
+	case '\f': put(o, "\\f", 2); return;
+	case '\n': put(o, "\\n", 2); return;
+	case '\r': put(o, "\\r", 2); return;
+	case '\t': put(o, "\\t", 2); return;
+	case '\v': put(o, "\\v", 2); return;
+	default:
+		snprintf(buf, sizeof(buf), "\\%03o", c);
+		put(o, buf, 4);
+	}
+}
+
+const char *
+common_quote(const char *s)
+{
+	static char *slots[4];
+	static int next;
+	struct out o = { NULL, 0, 0 };
+	size_t left = strlen(s), n, i;
+	bool squote = false, dq_ok = true, esc = false;
+	const char *p;
+
+	for (p = s, i = left; i > 0; p += n, i -= n) {
+		if ((n = printable(p, i)) == 0) {
+			dq_ok = false;
+			n = 1;
+		} else if (*p == '\'')
+			squote = true;
+		else if (strchr("\"$`\\", *p) != NULL)
+			dq_ok = false;
+	}
+	if (squote && dq_ok) {
+		/* "it's" reads better than 'it'\''s'. */
+		put(&o, "\"", 1);
+		put(&o, s, left);
+		put(&o, "\"", 1);
+		goto done;
+	}
+	put(&o, "'", 1);
+	for (p = s; left > 0; p += n, left -= n) {
+		n = printable(p, left);
+		if (n == 0) {
+			if (!esc)
+				put(&o, "'$'", 3);
+			esc = true;
+			put_escape(&o, (unsigned char)*p);
+			n = 1;
+			continue;
+		}
+		if (esc) {
+			put(&o, "''", 2);
+			esc = false;
+		}
+		if (*p == '\'')
+			put(&o, "'\\''", 4);
+		else
+			put(&o, p, n);
+	}
+	if (!esc)
+		put(&o, "'", 1);
+done:
+	free(slots[next]);
+	slots[next] = o.p;
+	next = (next + 1) % 4;
+	return o.p;
+}
+
+const char *
+common_quote_arg(const char *s)
+{
+	static char *last;
+	const char *cs = nl_langinfo(CODESET);
+	bool utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
+
+	free(last);
+	if (asprintf(&last, utf8 ? "\xe2\x80\x98%s\xe2\x80\x99" : "'%s'",
+	    s) == -1)
+		last = NULL;
+	return last ? last : s;
+}
+
+void
+common_try_help(void)
+{
+	fprintf(stderr, _("Try '%s --help' for more information.\n"),
+	    progname);
+	exit(1);
+}
+
+void
+common_warn(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err != 0)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}

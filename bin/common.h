@@ -1,0 +1,36 @@
+/*
+ * What the three front ends share: locale and gettext set-up, quoting of
+ * file names in messages the way GNU tools quote them, and the "Try --help"
+ * ending of usage errors.
+ */
+#ifndef COMMON_H
+#define COMMON_H
+
+#include <libintl.h>
+
+#define _(s)	gettext(s)
+#define N_(s)	(s)
+
+/* Set up locale, message catalogues and the program name from argv[0]. */
+void	common_init(const char *);
+
+/* The program name, as invoked. */
+const char *common_progname(void);
+
+/*
+ * A file name quoted for messages like GNU's quoteaf: 'a b', "it's",
+ * 'a'$'\n''b'.  The result lives until four more calls.
+ */
+const char *common_quote(const char *);
+
+/* An argument quoted in the locale's quotation marks, for option errors. */
+const char *common_quote_arg(const char *);
+
+/* Print "Try 'PROG --help' for more information." and exit with 1. */
+void	common_try_help(void) __attribute__((noreturn));
+
+/* warnx(3) with a trailing ": strerror(err)" when err is not 0. */
+void	common_warn(int, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif

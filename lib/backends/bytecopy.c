@@ -1,0 +1,220 @@
+/*
+ * The bytecopy backend: read(2) and write(2) through one large aligned
+ * buffer.  The last resort, and the only way to a guaranteed independent
+ * copy.  Holes in the source stay holes (SEEK_DATA/SEEK_HOLE); with
+ * --sparse=always runs of zeros become holes too.  This file also holds the
+ * segment driver that copy_range.c shares.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+
+#define BUF_SIZE	(1024 * 1024)
+#define ZERO_BLOCK	4096
+
+static bool
+is_zero(const char *p, size_t n)
+{
+	static const char zero[ZERO_BLOCK];
+
+	while (n >= ZERO_BLOCK) {
+		if (memcmp(p, zero, ZERO_BLOCK) != 0)
+			return false;
+		p += ZERO_BLOCK;
+		n -= ZERO_BLOCK;
+	}
+	return n == 0 || memcmp(p, zero, n) == 0;
+}
+
+static int
+write_all(struct xfer *x, const char *p, size_t n, off_t off)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = pwrite(x->dst_fd, p, n, off);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		x->wrote = true;
+		p += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+/* Write n bytes at off, leaving zero blocks unwritten under --sparse=always. */
+static int
+put(struct xfer *x, const char *p, size_t n, off_t off)
+{
+	size_t i, run, len;
+
+	if (x->sparse_mode != SPARSE_ALWAYS)
+		return write_all(x, p, n, off);
+	for (i = 0; i < n; i += run) {
+		len = n - i < ZERO_BLOCK ? n - i : ZERO_BLOCK;
+		run = len;
+		if (is_zero(p + i, len))
+			continue;
+		/* Extend over following non-zero blocks to write them at once. */
+		while (i + run < n) {
+			len = n - i - run < ZERO_BLOCK ? n - i - run : ZERO_BLOCK;
+			if (is_zero(p + i + run, len))
+				break;
+			run += len;
+		}
+		if (write_all(x, p + i, run, off + (off_t)i) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
+{
+	static _Thread_local char *buf;
+	off_t pos = start;
+	ssize_t r;
+	size_t want;
+
+	if (buf == NULL && posix_memalign((void **)&buf, 4096, BUF_SIZE) != 0) {
+		buf = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	/* Pipes and character devices cannot seek; they start at 0 anyway. */
+	if (start != 0 && lseek(x->src_fd, start, SEEK_SET) == -1) {
+		x->read_failed = true;
+		return -1;
+	}
+	while (end < 0 || pos < end) {
+		want = BUF_SIZE;
+		if (end >= 0 && (off_t)want > end - pos)
+			want = (size_t)(end - pos);
+		r = read(x->src_fd, buf, want);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			x->read_failed = true;
+			return -1;
+		}
+		if (r == 0) {
+			*eof = pos;
+			break;
+		}
+		if (put(x, buf, (size_t)r, pos) == -1)
+			return -1;
+		pos += r;
+		x->bytes += (uint64_t)r;
+	}
+	return 0;
+}
+
+int
+xfer_segments(struct xfer *x, xfer_range_fn fn)
+{
+	off_t pos = 0, data, hole, eof = -1, size;
+
+	if (x->sparse && !x->pseudo && x->sparse_mode != SPARSE_NEVER) {
+		size = x->size;
+		for (;;) {
+			data = lseek(x->src_fd, pos, SEEK_DATA);
+			if (data == -1) {
+				if (errno == ENXIO)
+					break;		/* only a hole is left */
+				if (pos == 0 && errno == EINVAL)
+					goto whole;	/* no SEEK_DATA here */
+				x->read_failed = true;
+				return -1;
+			}
+			hole = lseek(x->src_fd, data, SEEK_HOLE);
+			if (hole == -1) {
+				x->read_failed = true;
+				return -1;
+			}
+			if (fn(x, data, hole, &eof) == -1)
+				return -1;
+			if (eof >= 0) {
+				size = eof;	/* it shrank under us */
+				break;
+			}
+			pos = hole;
+		}
+		return ftruncate(x->dst_fd, size);
+	}
+whole:
+	if (fn(x, 0, -1, &eof) == -1)
+		return -1;
+	/* A trailing zero run skipped by --sparse=always needs the size set. */
+	if (x->sparse_mode == SPARSE_ALWAYS)
+		return ftruncate(x->dst_fd, eof);
+	return 0;
+}
+
+static int
+bytecopy_data(struct xfer *x)
+{
+	return xfer_segments(x, bytecopy_range);
+}
+
+const struct backend backend_bytecopy = {
+	.name = "bytecopy",
+	.strategy = STRATEGY_BYTECOPY,
+	.data = bytecopy_data,
+	.link = NULL,
+};
+
+bool
+backend_unsupported(int e)
+{
+	switch (e) {
+	case ENOSYS:
+	case ENOTTY:
+	case EOPNOTSUPP:
+#if EOPNOTSUPP != ENOTSUP
+	case ENOTSUP:
+#endif
+	case EINVAL:
+	case EBADF:
+	case EXDEV:
+	case ETXTBSY:
+	case EPERM:
+	case EACCES:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool
+backend_fatal(int e)
+{
+	return e == ENOSPC || e == EIO || e == EDQUOT || e == ENOMEM;
+}
+
+const struct backend *
+backend_for(enum strategy s)
+{
+	switch (s) {
+	case STRATEGY_REFLINK:
+		return &backend_reflink;
+	case STRATEGY_COPY_RANGE:
+		return &backend_copy_range;
+	case STRATEGY_BYTECOPY:
+		return &backend_bytecopy;
+	case STRATEGY_HARDLINK:
+		return &backend_hardlink;
+	default:
+		return NULL;
+	}
+}

@@ -1,0 +1,152 @@
+/*
+ * Applying metadata to copies.  Extended attributes are copied as raw
+ * values: the kernel's format of system.posix_acl_* is the same on every
+ * filesystem, so ACLs travel without libacl.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/meta.h"
+
+#define SETID_BITS	(S_ISUID | S_ISGID | S_ISVTX)
+
+static void
+fail(struct meta_result *res, enum meta_step s, int err)
+{
+	if (!(res->failed & (1u << s)))
+		res->err[s] = err;
+	res->failed |= 1u << s;
+}
+
+static bool
+is_acl(const char *name)
+{
+	return strcmp(name, "system.posix_acl_access") == 0 ||
+	    strcmp(name, "system.posix_acl_default") == 0;
+}
+
+static bool
+wanted(const struct meta_req *r, const char *name)
+{
+	if (is_acl(name))
+		return r->acl;
+	if (strcmp(name, "security.selinux") == 0)
+		return r->context;
+	return r->xattr;
+}
+
+/* Copy the wanted extended attributes from src_fd to dst_fd. */
+static void
+copy_xattrs(int dst_fd, const struct meta_req *r, struct meta_result *res)
+{
+	char *names = NULL, *val = NULL, *p, *nv;
+	ssize_t nl, vl;
+	size_t valloc = 0;
+
+	nl = flistxattr(r->src_fd, NULL, 0);
+	if (nl <= 0)
+		return;
+	if ((names = malloc((size_t)nl)) == NULL) {
+		fail(res, META_XATTR, ENOMEM);
+		return;
+	}
+	nl = flistxattr(r->src_fd, names, (size_t)nl);
+	for (p = names; nl > 0 && p < names + nl; p += strlen(p) + 1) {
+		if (!wanted(r, p))
+			continue;
+		vl = fgetxattr(r->src_fd, p, NULL, 0);
+		if (vl < 0)
+			continue;
+		if ((size_t)vl + 1 > valloc) {
+			if ((nv = realloc(val, (size_t)vl + 1)) == NULL) {
+				fail(res, META_XATTR, ENOMEM);
+				break;
+			}
+			val = nv;
+			valloc = (size_t)vl + 1;
+		}
+		vl = fgetxattr(r->src_fd, p, val, valloc);
+		if (vl < 0)
+			continue;
+		if (fsetxattr(dst_fd, p, val, (size_t)vl, 0) == -1)
+			fail(res, is_acl(p) ? META_ACL : META_XATTR, errno);
+	}
+	free(val);
+	free(names);
+}
+
+static bool
+chown_failure_ok(const struct meta_req *r, int err)
+{
+	/* An ordinary user cannot give files away: not an error, as in cp. */
+	return !r->privileged && (err == EPERM || err == EINVAL);
+}
+
+int
+meta_apply_fd(int fd, const struct meta_req *r, struct meta_result *res)
+{
+	struct timespec ts[2];
+	mode_t mode = r->mode;
+
+	memset(res, 0, sizeof(*res));
+	if (r->times) {
+		ts[0] = r->st->st_atim;
+		ts[1] = r->st->st_mtim;
+		if (futimens(fd, ts) == -1)
+			fail(res, META_TIMES, errno);
+	}
+	if (r->owner && fchown(fd, r->st->st_uid, r->st->st_gid) == -1) {
+		int e = errno;
+
+		/* Keep at least the group if we may. */
+		(void)fchown(fd, (uid_t)-1, r->st->st_gid);
+		mode &= ~SETID_BITS;
+		res->owner_lost = true;
+		if (!chown_failure_ok(r, e))
+			fail(res, META_OWNER, e);
+	}
+	if (r->src_fd >= 0 && (r->xattr || r->acl || r->context))
+		copy_xattrs(fd, r, res);
+	if (r->set_mode && fchmod(fd, mode) == -1)
+		fail(res, META_MODE, errno);
+	return res->failed ? -1 : 0;
+}
+
+int
+meta_apply_at(int dirfd, const char *name, bool is_link,
+    const struct meta_req *r, struct meta_result *res)
+{
+	struct timespec ts[2];
+	mode_t mode = r->mode;
+
+	memset(res, 0, sizeof(*res));
+	if (r->times) {
+		ts[0] = r->st->st_atim;
+		ts[1] = r->st->st_mtim;
+		if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) == -1)
+			fail(res, META_TIMES, errno);
+	}
+	if (r->owner && fchownat(dirfd, name, r->st->st_uid, r->st->st_gid,
+	    AT_SYMLINK_NOFOLLOW) == -1) {
+		int e = errno;
+
+		(void)fchownat(dirfd, name, (uid_t)-1, r->st->st_gid,
+		    AT_SYMLINK_NOFOLLOW);
+		mode &= ~SETID_BITS;
+		res->owner_lost = true;
+		if (!chown_failure_ok(r, e))
+			fail(res, META_OWNER, e);
+	}
+	/* Symbolic links have no mode of their own on Linux. */
+	if (r->set_mode && !is_link && fchmodat(dirfd, name, mode, 0) == -1)
+		fail(res, META_MODE, errno);
+	return res->failed ? -1 : 0;
+}

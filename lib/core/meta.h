@@ -1,0 +1,56 @@
+/*
+ * The metadata step: apply a source's timestamps, owner, extended
+ * attributes, ACLs and mode to a destination, in that order.  Times first
+ * because nothing after them touches mtime; owner before xattrs because
+ * chown(2) clears security.capability; mode last because chown clears the
+ * setuid and setgid bits and an ACL rewrites the group bits.
+ */
+#ifndef META_H
+#define META_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+enum meta_step {
+	META_TIMES,
+	META_OWNER,
+	META_XATTR,
+	META_ACL,
+	META_MODE,
+	META_NSTEPS
+};
+
+struct meta_req {
+	const struct stat *st;		/* the source */
+	int		 src_fd;	/* for xattrs; -1: none to copy */
+	bool		 times;
+	bool		 owner;
+	bool		 xattr;		/* user/trusted/security attributes */
+	bool		 acl;		/* POSIX ACLs (with the mode) */
+	bool		 context;	/* security.selinux */
+	bool		 privileged;	/* chown failures are real errors */
+	mode_t		 mode;		/* permission bits to set last */
+	bool		 set_mode;
+};
+
+struct meta_result {
+	unsigned	 failed;	/* bit (1 << step) per failed step */
+	int		 err[META_NSTEPS];
+	bool		 owner_lost;	/* setuid/setgid bits were dropped */
+};
+
+/*
+ * Apply to the open file dst_fd.  Returns 0 when every requested step
+ * worked, else -1 with the failures in res (a failure that the caller did
+ * not require, like chown as an ordinary user, is not counted).
+ */
+int	meta_apply_fd(int, const struct meta_req *, struct meta_result *);
+
+/*
+ * Apply to name in dirfd without opening it (symbolic links, FIFOs,
+ * devices, sockets).  Same return.
+ */
+int	meta_apply_at(int, const char *, bool, const struct meta_req *,
+	    struct meta_result *);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * The capability probe: what works between one source filesystem and one
+ * destination filesystem.  Asked once per (source device, destination device)
+ * pair and cached, so a copy of a million files pays for at most one failing
+ * FICLONE or copy_file_range per pair.
+ */
+#ifndef PROBE_H
+#define PROBE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+enum cap {
+	CAP_UNKNOWN,
+	CAP_YES,
+	CAP_NO
+};
+
+struct caps {
+	dev_t		 src_dev;
+	dev_t		 dst_dev;
+	long		 src_magic;	/* statfs f_type */
+	long		 dst_magic;
+	enum cap	 reflink;
+	enum cap	 copy_range;
+};
+
+struct probe {
+	struct caps	*v;
+	size_t		 n;
+	size_t		 alloc;
+};
+
+void	probe_init(struct probe *);
+void	probe_free(struct probe *);
+
+/*
+ * The capabilities of the pair (src_fd's filesystem, dst_fd's filesystem),
+ * from the cache or newly looked up.  Returns NULL with errno on failure.
+ */
+struct caps *probe_get(struct probe *, int, dev_t, int, dev_t);
+
+/*
+ * Note the outcome of trying strategy s on the pair: err 0 for success, else
+ * the errno.  Only "not supported here" answers mark the pair as unable.
+ */
+void	probe_note(struct caps *, enum strategy, int);
+
+/* Whether a filesystem type reads like procfs/sysfs (sizes are fiction). */
+bool	probe_pseudo_fs(long);
+
+/* Whether copy_file_range within this filesystem type may share extents. */
+bool	probe_may_clone(long);
+
+#endif

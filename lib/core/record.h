@@ -1,0 +1,25 @@
+/*
+ * A record is what the core reports for every entry it handled: where it came
+ * from, where it went, and the strategy actually used.  Front ends print
+ * records (-v, --debug) and the manifest writer stores them.
+ */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "policy.h"
+
+struct record {
+	const char	*src;		/* source path as reached from argv */
+	const char	*dst;		/* destination path */
+	const char	*backup;	/* backup made of the old dst, or NULL */
+	const char	*target;	/* symlink text or hardlink first path */
+	const struct stat *st;		/* source metadata */
+	enum strategy	 strategy;	/* what moved the data */
+	uint64_t	 bytes;		/* data bytes written or shared */
+	int		 depth;		/* 0 for a command-line operand */
+};
+
+#endif

@@ -1,0 +1,1076 @@
+/*
+ * The runner.  One operand at a time, depth first through directory fds:
+ * each entry is stat'ed once, planned, created under a name that is final
+ * only when it is complete (an O_TMPFILE inode linked into place, or a
+ * temporary name renamed over the old file), and given its metadata before
+ * it appears.  Directories get theirs after their children, so that their
+ * times and read-only modes survive the copy.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "core/backup.h"
+#include "core/meta.h"
+#include "core/plan.h"
+#include "core/record.h"
+#include "core/run.h"
+#include "core/walk.h"
+
+/* Past this depth a level closes its parent's fds and reopens them by "..". */
+#define FD_DEPTH	64
+
+/* Open fds of one directory level: source and destination. */
+struct level {
+	int		 sfd;
+	int		 dfd;
+	dev_t		 sdev;
+	ino_t		 sino;
+	dev_t		 ddev;
+	ino_t		 dino;
+};
+
+/* One entry to copy. */
+struct node {
+	int		 sdir;		/* where sname is, or AT_FDCWD */
+	const char	*sname;
+	const char	*spath;		/* for messages */
+	int		 ddir;
+	const char	*dname;
+	const char	*dpath;
+	dev_t		 ddev;		/* device of ddir */
+	struct stat	 st;		/* the source */
+	int		 depth;
+	bool		 dst_slash;	/* the operand ended in '/' */
+};
+
+static int	copy_node(struct run *, struct node *, struct level *);
+
+int
+run_init(struct run *r, const struct policy *pol, const struct run_ops *ops)
+{
+	memset(r, 0, sizeof(*r));
+	r->pol = pol;
+	r->ops = *ops;
+	probe_init(&r->probe);
+	inomap_init(&r->links);
+	inomap_init(&r->created);
+	r->umask = umask(0);
+	umask(r->umask);
+	r->privileged = geteuid() == 0;
+	return 0;
+}
+
+void
+run_free(struct run *r)
+{
+	probe_free(&r->probe);
+	inomap_free(&r->links);
+	inomap_free(&r->created);
+}
+
+bool
+run_stopped(const struct run *r)
+{
+	return r->stopped;
+}
+
+static void
+report(struct run *r, enum run_err kind, int err, const char *src,
+    const char *dst)
+{
+	struct run_event ev;
+
+	r->errors++;
+	if (backend_fatal(err))
+		r->stopped = true;
+	ev.kind = kind;
+	ev.err = err;
+	ev.src = src;
+	ev.dst = dst;
+	r->ops.report(r->ops.arg, &ev);
+}
+
+static void
+emit(struct run *r, const struct node *n, enum strategy s,
+    const char *target, const char *backup, uint64_t bytes)
+{
+	struct record rec;
+
+	if (r->ops.record == NULL)
+		return;
+	rec.src = n->spath;
+	rec.dst = n->dpath;
+	rec.backup = backup;
+	rec.target = target;
+	rec.st = &n->st;
+	rec.strategy = s;
+	rec.bytes = bytes;
+	rec.depth = n->depth;
+	r->ops.record(r->ops.arg, &rec);
+}
+
+/* The "cannot create" message that fits the kind of entry. */
+static enum run_err
+create_err(const struct node *n)
+{
+	const struct policy *pol;
+
+	if (S_ISDIR(n->st.st_mode))
+		return RE_MKDIR;
+	(void)pol;
+	if (S_ISLNK(n->st.st_mode))
+		return RE_SYMLINK;
+	if (S_ISFIFO(n->st.st_mode))
+		return RE_MKFIFO;
+	if (S_ISCHR(n->st.st_mode) || S_ISBLK(n->st.st_mode) ||
+	    S_ISSOCK(n->st.st_mode))
+		return RE_MKNOD;
+	return RE_CREATE;
+}
+
+/* A fresh temporary name in the destination directory. */
+static void
+tmp_name(struct run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, ".xcp-%ld-%u.tmp", (long)getpid(), ++r->tmp_seq);
+}
+
+static int
+timespec_cmp(struct timespec a, struct timespec b)
+{
+	if (a.tv_sec != b.tv_sec)
+		return a.tv_sec < b.tv_sec ? -1 : 1;
+	if (a.tv_nsec != b.tv_nsec)
+		return a.tv_nsec < b.tv_nsec ? -1 : 1;
+	return 0;
+}
+
+static bool
+follow_entry(const struct run *r, const struct node *n)
+{
+	if (r->pol->deref == DEREF_ALWAYS)
+		return true;
+	return r->pol->deref == DEREF_CMDLINE && n->depth == 0;
+}
+
+/*
+ * An existing non-directory destination is in the way: apply -n, -u, -i,
+ * the same-file rule, backups and --remove-destination.  Returns 1 to go
+ * on (with *exists cleared when the old file is gone), 0 to skip quietly,
+ * -1 after reporting an error.
+ */
+static int
+prepare_replace(struct run *r, struct node *n, bool *exists,
+    struct stat *old, char **backup)
+{
+	const struct policy *pol = r->pol;
+	struct stat tst;
+	char *name;
+	bool same;
+
+	*backup = NULL;
+	if (!*exists)
+		return 1;
+	if (S_ISDIR(old->st_mode)) {
+		report(r, RE_OVER_DIR, 0, n->spath, n->dpath);
+		return -1;
+	}
+	if (n->depth == 0 &&
+	    inomap_get(&r->created, old->st_dev, old->st_ino) != NULL) {
+		report(r, RE_JUST_CREATED, 0, n->spath, n->dpath);
+		return -1;
+	}
+	same = old->st_dev == n->st.st_dev && old->st_ino == n->st.st_ino;
+	if (!same && S_ISLNK(old->st_mode) && !S_ISLNK(n->st.st_mode) &&
+	    fstatat(n->ddir, n->dname, &tst, 0) == 0)
+		same = tst.st_dev == n->st.st_dev && tst.st_ino == n->st.st_ino;
+	if (same) {
+		if (pol->link == LINK_HARD)
+			return 0;
+		report(r, RE_SAME_FILE, 0, n->spath, n->dpath);
+		return -1;
+	}
+	if (pol->overwrite == OVERWRITE_NEVER)
+		return 0;
+	if (pol->update && timespec_cmp(old->st_mtim, n->st.st_mtim) >= 0)
+		return 0;
+	if (pol->overwrite == OVERWRITE_ASK &&
+	    (r->ops.ask == NULL || !r->ops.ask(r->ops.arg, n->dpath)))
+		return 0;
+	if (pol->backup != BACKUP_NONE) {
+		name = backup_name(n->ddir, n->dname, pol->backup,
+		    pol->backup_suffix);
+		if (name == NULL ||
+		    renameat(n->ddir, n->dname, n->ddir, name) == -1) {
+			report(r, RE_BACKUP, errno, n->spath, n->dpath);
+			free(name);
+			return -1;
+		}
+		*backup = name;
+		*exists = false;
+	} else if (pol->remove_destination) {
+		if (unlinkat(n->ddir, n->dname, 0) == -1) {
+			report(r, RE_REMOVE, errno, n->spath, n->dpath);
+			return -1;
+		}
+		if (r->ops.removed != NULL)
+			r->ops.removed(r->ops.arg, n->dpath);
+		*exists = false;
+	}
+	return 1;
+}
+
+/* Report the metadata steps that failed. */
+static void
+report_meta(struct run *r, const struct node *n, const struct meta_result *m)
+{
+	const struct policy *pol = r->pol;
+
+	if (m->failed & (1u << META_TIMES))
+		report(r, RE_TIMES, m->err[META_TIMES], n->spath, n->dpath);
+	if (m->failed & (1u << META_OWNER))
+		report(r, RE_OWNER, m->err[META_OWNER], n->spath, n->dpath);
+	if ((m->failed & (1u << META_XATTR)) && (pol->require & PRESERVE_XATTR))
+		report(r, RE_XATTR, m->err[META_XATTR], n->spath, n->dpath);
+	if ((m->failed & (1u << META_ACL)) && (pol->require & PRESERVE_MODE))
+		report(r, RE_PERMS, m->err[META_ACL], n->spath, n->dpath);
+	if (m->failed & (1u << META_MODE))
+		report(r, RE_PERMS, m->err[META_MODE], n->spath, n->dpath);
+}
+
+/*
+ * What metadata to give a new entry.  old is the destination being
+ * replaced (its mode and owner stay, as cp keeps them), or NULL.  ost is
+ * storage for a stat mixing the two.
+ */
+static void
+meta_for(const struct run *r, const struct node *n, int src_fd,
+    const struct stat *old, struct stat *ost, struct meta_req *q)
+{
+	const struct policy *pol = r->pol;
+
+	memset(q, 0, sizeof(*q));
+	q->st = &n->st;
+	q->src_fd = src_fd;
+	q->times = (pol->preserve & PRESERVE_TIMES) != 0;
+	q->owner = (pol->preserve & PRESERVE_OWNER) != 0;
+	q->xattr = (pol->preserve & PRESERVE_XATTR) != 0;
+	q->acl = (pol->preserve & PRESERVE_MODE) != 0;
+	q->context = (pol->preserve & PRESERVE_CONTEXT) != 0;
+	q->privileged = r->privileged;
+	q->set_mode = true;
+	if (pol->preserve & PRESERVE_MODE)
+		q->mode = n->st.st_mode & 07777;
+	else if (old != NULL)
+		q->mode = old->st_mode & 07777;
+	else
+		q->mode = n->st.st_mode & 07777 & ~r->umask;
+	if (old != NULL && !q->owner && r->privileged) {
+		*ost = n->st;
+		ost->st_uid = old->st_uid;
+		ost->st_gid = old->st_gid;
+		q->st = ost;
+		q->owner = true;
+	}
+}
+
+/* Move the data of sfd into dfd; returns the strategy used or NONE. */
+static enum strategy
+copy_data(struct run *r, struct node *n, int sfd, int dfd, struct caps *c,
+    uint64_t *bytes)
+{
+	const struct policy *pol = r->pol;
+	enum strategy plan[PLAN_MAX];
+	const struct backend *b;
+	struct plan_data pd;
+	struct xfer x;
+	int i, cnt, e = 0;
+	bool read_failed = false;
+
+	pd.size = n->st.st_size;
+	pd.blocks = n->st.st_blocks;
+	pd.pseudo = !S_ISREG(n->st.st_mode) || probe_pseudo_fs(c->src_magic);
+	cnt = plan_data(pol, c, &pd, plan);
+	for (i = 0; i < cnt; i++) {
+		if (plan[i] == STRATEGY_ATTRS)
+			return STRATEGY_ATTRS;
+		b = backend_for(plan[i]);
+		memset(&x, 0, sizeof(x));
+		x.src_fd = sfd;
+		x.dst_fd = dfd;
+		x.size = pd.size;
+		x.sparse = plan_sparse(pd.size, pd.blocks);
+		x.pseudo = pd.pseudo;
+		x.sparse_mode = pol->sparse;
+		if (b->data(&x) == 0) {
+			probe_note(c, plan[i], 0);
+			*bytes = x.bytes;
+			return plan[i];
+		}
+		e = errno;
+		read_failed = x.read_failed;
+		probe_note(c, plan[i], e);
+		if (x.wrote || !backend_unsupported(e) || read_failed)
+			break;
+		/* Nothing written: rewind and let the next backend try. */
+		if (lseek(sfd, 0, SEEK_SET) == -1 && errno != ESPIPE)
+			break;
+	}
+	if (pol->reflink == REFLINK_ALWAYS && plan[0] == STRATEGY_REFLINK &&
+	    !read_failed)
+		report(r, RE_CLONE, e, n->spath, n->dpath);
+	else if (read_failed)
+		report(r, RE_READ, e, n->spath, n->dpath);
+	else
+		report(r, RE_WRITE, e, n->spath, n->dpath);
+	return STRATEGY_NONE;
+}
+
+/* Link the finished O_TMPFILE inode dfd to its final name. */
+static int
+link_tmpfile(struct run *r, struct node *n, int dfd)
+{
+	char proc[64], tmp[64];
+
+	if (linkat(dfd, "", n->ddir, n->dname, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno == EEXIST) {
+		/* Someone made the name meanwhile: replace it whole. */
+		tmp_name(r, tmp, sizeof(tmp));
+		if (linkat(dfd, "", n->ddir, tmp, AT_EMPTY_PATH) == -1)
+			return -1;
+		if (renameat(n->ddir, tmp, n->ddir, n->dname) == -1) {
+			int e = errno;
+
+			unlinkat(n->ddir, tmp, 0);
+			errno = e;
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT && errno != EPERM)
+		return -1;
+	/* Without CAP_DAC_READ_SEARCH some kernels refuse AT_EMPTY_PATH. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dfd);
+	return linkat(AT_FDCWD, proc, n->ddir, n->dname, AT_SYMLINK_FOLLOW);
+}
+
+static int
+copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
+{
+	const struct policy *pol = r->pol;
+	struct meta_req q;
+	struct meta_result m;
+	struct stat fst, ost, tst;
+	struct caps *c;
+	enum strategy s;
+	uint64_t bytes = 0;
+	char tmp[64], *backup = NULL;
+	int sfd = -1, dfd = -1, flags, ret = -1, rc;
+	bool named = false, in_place = false, replaced;
+
+	rc = prepare_replace(r, n, &exists, old, &backup);
+	if (rc <= 0)
+		return rc;
+	replaced = exists;
+	if (exists && S_ISLNK(old->st_mode)) {
+		/* cp writes through a symlink to an existing file. */
+		if (fstatat(n->ddir, n->dname, &tst, 0) == -1) {
+			report(r, RE_DANGLING, 0, n->spath, n->dpath);
+			goto out;
+		}
+		if (S_ISREG(tst.st_mode)) {
+			in_place = true;
+			*old = tst;
+		}
+	}
+	if (exists && !in_place && S_ISREG(old->st_mode) && !pol->force &&
+	    faccessat(n->ddir, n->dname, W_OK, AT_EACCESS) == -1 &&
+	    errno == EACCES) {
+		report(r, RE_CREATE, EACCES, n->spath, n->dpath);
+		goto out;
+	}
+	flags = O_RDONLY | O_NOCTTY | O_CLOEXEC;
+	if (S_ISREG(n->st.st_mode))
+		flags |= O_NONBLOCK;
+	if (!follow_entry(r, n))
+		flags |= O_NOFOLLOW;
+	if ((sfd = openat(n->sdir, n->sname, flags)) == -1) {
+		report(r, RE_OPEN_READ, errno, n->spath, n->dpath);
+		goto out;
+	}
+	if (fstat(sfd, &fst) == -1) {
+		report(r, RE_OPEN_READ, errno, n->spath, n->dpath);
+		goto out;
+	}
+	if ((fst.st_mode & S_IFMT) != (n->st.st_mode & S_IFMT)) {
+		report(r, RE_CHANGED, 0, n->spath, n->dpath);
+		goto out;
+	}
+	n->st = fst;
+	if ((c = probe_get(&r->probe, sfd, fst.st_dev, n->ddir, n->ddev)) ==
+	    NULL) {
+		report(r, RE_NOMEM, ENOMEM, n->spath, n->dpath);
+		goto out;
+	}
+	if (in_place)
+		dfd = openat(n->ddir, n->dname, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	else if (pol->attributes_only && exists && S_ISREG(old->st_mode)) {
+		/* Only the attributes change; the data stays. */
+		dfd = openat(n->ddir, n->dname,
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		in_place = true;
+	} else {
+		if (!exists && !r->no_tmpfile) {
+			dfd = openat(n->ddir, ".", O_TMPFILE | O_WRONLY |
+			    O_CLOEXEC, 0600);
+			if (dfd == -1 && (errno == EOPNOTSUPP ||
+			    errno == EISDIR || errno == EINVAL))
+				r->no_tmpfile = true;
+		}
+		if (dfd == -1 && (exists || r->no_tmpfile)) {
+			do {
+				tmp_name(r, tmp, sizeof(tmp));
+				dfd = openat(n->ddir, tmp, O_WRONLY | O_CREAT |
+				    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			} while (dfd == -1 && errno == EEXIST);
+			named = dfd != -1;
+		}
+	}
+	if (dfd == -1) {
+		report(r, RE_CREATE, errno, n->spath, n->dpath);
+		goto out;
+	}
+	s = copy_data(r, n, sfd, dfd, c, &bytes);
+	if (s == STRATEGY_NONE)
+		goto out;
+	meta_for(r, n, sfd, replaced ? old : NULL, &ost, &q);
+	if (in_place && !(pol->preserve & PRESERVE_MODE))
+		q.set_mode = false;
+	if (in_place && !(pol->preserve & PRESERVE_OWNER))
+		q.owner = false;
+	if (meta_apply_fd(dfd, &q, &m) == -1)
+		report_meta(r, n, &m);
+	if (named) {
+		if (renameat(n->ddir, tmp, n->ddir, n->dname) == -1) {
+			report(r, RE_CREATE, errno, n->spath, n->dpath);
+			goto out;
+		}
+		named = false;
+	} else if (!in_place && link_tmpfile(r, n, dfd) == -1) {
+		report(r, RE_CREATE, errno, n->spath, n->dpath);
+		goto out;
+	}
+	if (n->depth == 0 && fstat(dfd, &tst) == 0)
+		(void)inomap_put(&r->created, tst.st_dev, tst.st_ino, n->dpath);
+	emit(r, n, s, NULL, backup, bytes);
+	ret = 0;
+out:
+	if (named)
+		unlinkat(n->ddir, tmp, 0);
+	if (dfd != -1)
+		close(dfd);
+	if (sfd != -1)
+		close(sfd);
+	free(backup);
+	return ret;
+}
+
+/* Create a symlink, FIFO, device or hard link under a temporary name when
+ * the final one is taken, then rename it over. */
+static int
+place(struct run *r, bool exists, struct node *n, char *tmp, size_t len)
+{
+	(void)n;
+	if (!exists)
+		return 0;
+	tmp_name(r, tmp, len);
+	return 1;
+}
+
+static int
+finish_place(struct node *n, bool use_tmp, const char *tmp)
+{
+	int e;
+
+	if (!use_tmp)
+		return 0;
+	if (renameat(n->ddir, tmp, n->ddir, n->dname) == -1) {
+		e = errno;
+		unlinkat(n->ddir, tmp, 0);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+read_link(int dirfd, const char *name, off_t hint)
+{
+	size_t len = hint > 0 && hint < 65536 ? (size_t)hint + 1 : 256;
+	ssize_t n;
+	char *buf, *nb;
+
+	if ((buf = malloc(len)) == NULL)
+		return NULL;
+	for (;;) {
+		n = readlinkat(dirfd, name, buf, len);
+		if (n == -1) {
+			free(buf);
+			return NULL;
+		}
+		if ((size_t)n < len) {
+			buf[n] = '\0';
+			return buf;
+		}
+		len *= 2;
+		if ((nb = realloc(buf, len)) == NULL) {
+			free(buf);
+			return NULL;
+		}
+		buf = nb;
+	}
+}
+
+static int
+copy_symlink(struct run *r, struct node *n, bool exists, struct stat *old)
+{
+	struct meta_req q;
+	struct meta_result m;
+	struct stat ost;
+	char tmp[64], *target, *backup = NULL;
+	const char *name;
+	int rc, use_tmp;
+
+	if ((target = read_link(n->sdir, n->sname, n->st.st_size)) == NULL) {
+		report(r, RE_READLINK, errno, n->spath, n->dpath);
+		return -1;
+	}
+	rc = prepare_replace(r, n, &exists, old, &backup);
+	if (rc <= 0)
+		goto done;
+	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
+	name = use_tmp ? tmp : n->dname;
+	if (symlinkat(target, n->ddir, name) == -1) {
+		report(r, RE_SYMLINK, errno, target, n->dpath);
+		rc = -1;
+		goto done;
+	}
+	meta_for(r, n, -1, NULL, &ost, &q);
+	q.set_mode = false;
+	if (meta_apply_at(n->ddir, name, true, &q, &m) == -1)
+		report_meta(r, n, &m);
+	if (finish_place(n, use_tmp, tmp) == -1) {
+		report(r, RE_SYMLINK, errno, target, n->dpath);
+		rc = -1;
+		goto done;
+	}
+	emit(r, n, STRATEGY_SYMLINK, target, backup, 0);
+	rc = 0;
+done:
+	free(target);
+	free(backup);
+	return rc;
+}
+
+static int
+copy_special(struct run *r, struct node *n, bool exists, struct stat *old)
+{
+	struct meta_req q;
+	struct meta_result m;
+	struct stat ost;
+	char tmp[64], *backup = NULL;
+	const char *name;
+	int rc, use_tmp;
+
+	rc = prepare_replace(r, n, &exists, old, &backup);
+	if (rc <= 0)
+		return rc;
+	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
+	name = use_tmp ? tmp : n->dname;
+	if (mknodat(n->ddir, name, (n->st.st_mode & S_IFMT) | 0600,
+	    n->st.st_rdev) == -1) {
+		report(r, create_err(n), errno, n->spath, n->dpath);
+		free(backup);
+		return -1;
+	}
+	meta_for(r, n, -1, NULL, &ost, &q);
+	if (meta_apply_at(n->ddir, name, false, &q, &m) == -1)
+		report_meta(r, n, &m);
+	if (finish_place(n, use_tmp, tmp) == -1) {
+		report(r, create_err(n), errno, n->spath, n->dpath);
+		free(backup);
+		return -1;
+	}
+	emit(r, n, STRATEGY_MKNOD, NULL, backup, 0);
+	free(backup);
+	return 0;
+}
+
+/* A later link of a hardlink group: link to the first copy. */
+static int
+copy_hardlink(struct run *r, struct node *n, bool exists, struct stat *old)
+{
+	const char *target;
+	char tmp[64], *backup = NULL;
+	const char *name;
+	int rc, use_tmp;
+
+	target = inomap_get(&r->links, n->st.st_dev, n->st.st_ino);
+	rc = prepare_replace(r, n, &exists, old, &backup);
+	if (rc <= 0)
+		return rc;
+	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
+	name = use_tmp ? tmp : n->dname;
+	if (backend_hardlink.link(AT_FDCWD, target, n->ddir, name, 0) == -1 ||
+	    finish_place(n, use_tmp, tmp) == -1) {
+		report(r, RE_LINK, errno, target, n->dpath);
+		free(backup);
+		return -1;
+	}
+	emit(r, n, STRATEGY_HARDLINK, target, backup, 0);
+	free(backup);
+	return 0;
+}
+
+/* Whether the directory of path is the current directory. */
+static bool
+in_cwd(const char *path)
+{
+	struct stat a, b;
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	bool same;
+
+	if (slash == NULL)
+		return true;
+	if ((dir = strndup(path, (size_t)(slash - path) + 1)) == NULL)
+		return false;
+	same = stat(dir, &a) == 0 && stat(".", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	free(dir);
+	return same;
+}
+
+/* -l and -s: a new name for the source itself. */
+static int
+make_link(struct run *r, struct node *n, bool exists, struct stat *old,
+    bool symbolic)
+{
+	const struct policy *pol = r->pol;
+	char *backup = NULL;
+	int rc;
+
+	if (symbolic && n->spath[0] != '/' && !in_cwd(n->dpath)) {
+		report(r, RE_RELATIVE_SYMLINK, 0, n->spath, n->dpath);
+		return -1;
+	}
+	rc = prepare_replace(r, n, &exists, old, &backup);
+	if (rc <= 0)
+		return rc;
+	if (exists) {
+		if (!pol->force) {
+			report(r, symbolic ? RE_SYMLINK : RE_LINK, EEXIST,
+			    n->spath, n->dpath);
+			free(backup);
+			return -1;
+		}
+		if (unlinkat(n->ddir, n->dname, 0) == -1) {
+			report(r, RE_REMOVE, errno, n->spath, n->dpath);
+			free(backup);
+			return -1;
+		}
+	}
+	if (symbolic)
+		rc = symlinkat(n->spath, n->ddir, n->dname);
+	else
+		rc = backend_hardlink.link(n->sdir, n->sname, n->ddir,
+		    n->dname, follow_entry(r, n) ? AT_SYMLINK_FOLLOW : 0);
+	if (rc == -1) {
+		report(r, symbolic ? RE_SYMLINK : RE_LINK, errno, n->spath,
+		    n->dpath);
+		free(backup);
+		return -1;
+	}
+	emit(r, n, symbolic ? STRATEGY_SYMLINK : STRATEGY_HARDLINK, n->spath,
+	    backup, 0);
+	free(backup);
+	return 0;
+}
+
+static int
+copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
+    struct stat *old)
+{
+	const struct policy *pol = r->pol;
+	struct level me;
+	struct walk_dir d = { NULL, 0, NULL };
+	struct node child;
+	struct stat dst, ost;
+	struct meta_req q;
+	struct meta_result m;
+	char *sp, *dp;
+	size_t i;
+	int flags, ret = 0;
+	bool made = false;
+
+	if (exists && !S_ISDIR(old->st_mode)) {
+		report(r, RE_OVER_NONDIR, 0, n->spath, n->dpath);
+		return -1;
+	}
+	if (exists && old->st_dev == n->st.st_dev &&
+	    old->st_ino == n->st.st_ino) {
+		report(r, RE_INTO_SELF, 0, r->top_src, r->top_dst);
+		return -1;
+	}
+	flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	if (!follow_entry(r, n))
+		flags |= O_NOFOLLOW;
+	if ((me.sfd = openat(n->sdir, n->sname, flags)) == -1) {
+		report(r, RE_OPEN_DIR, errno, n->spath, n->dpath);
+		return -1;
+	}
+	if (!exists) {
+		if (mkdirat(n->ddir, n->dname, 0700) == -1) {
+			report(r, RE_MKDIR, errno, n->spath, n->dpath);
+			close(me.sfd);
+			return -1;
+		}
+		made = true;
+	}
+	me.dfd = openat(n->ddir, n->dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    (n->depth == 0 ? 0 : O_NOFOLLOW));
+	if (me.dfd == -1 || fstat(me.dfd, &dst) == -1) {
+		report(r, RE_MKDIR, errno, n->spath, n->dpath);
+		if (me.dfd != -1)
+			close(me.dfd);
+		close(me.sfd);
+		return -1;
+	}
+	me.sdev = n->st.st_dev;
+	me.sino = n->st.st_ino;
+	me.ddev = dst.st_dev;
+	me.dino = dst.st_ino;
+	if (n->depth == 0) {
+		r->self_dev = dst.st_dev;
+		r->self_ino = dst.st_ino;
+		r->self_set = true;
+	}
+	if (made)
+		emit(r, n, STRATEGY_MKDIR, NULL, NULL, 0);
+	/* Deep trees: keep a bounded number of fds open. */
+	if (parent != NULL && n->depth >= FD_DEPTH && parent->sfd != -1) {
+		close(parent->sfd);
+		close(parent->dfd);
+		parent->sfd = parent->dfd = -1;
+	}
+	if (!pol->one_file_system || n->st.st_dev == r->top_dev ||
+	    n->depth == 0) {
+		if (walk_list(me.sfd, &d) == -1) {
+			report(r, RE_OPEN_DIR, errno, n->spath, n->dpath);
+			ret = -1;
+		}
+	}
+	for (i = 0; i < d.n && !r->stopped; i++) {
+		memset(&child, 0, sizeof(child));
+		child.sdir = me.sfd;
+		child.sname = d.names[i];
+		child.ddir = me.dfd;
+		child.dname = d.names[i];
+		child.ddev = me.ddev;
+		child.depth = n->depth + 1;
+		sp = walk_join(n->spath, d.names[i]);
+		dp = walk_join(n->dpath, d.names[i]);
+		if (sp == NULL || dp == NULL) {
+			report(r, RE_NOMEM, ENOMEM, n->spath, n->dpath);
+			free(sp);
+			free(dp);
+			ret = -1;
+			break;
+		}
+		child.spath = sp;
+		child.dpath = dp;
+		if (walk_stat(me.sfd, d.names[i], pol->deref == DEREF_ALWAYS,
+		    &child.st) == -1) {
+			report(r, RE_STAT, errno, sp, dp);
+			ret = -1;
+		} else if (S_ISDIR(child.st.st_mode) && r->self_set &&
+		    child.st.st_dev == r->self_dev &&
+		    child.st.st_ino == r->self_ino) {
+			/* The copy itself, made inside the source. */
+			report(r, RE_INTO_SELF, 0, r->top_src, r->top_dst);
+			ret = -1;
+		} else if (copy_node(r, &child, &me) == -1)
+			ret = -1;
+		free(sp);
+		free(dp);
+	}
+	walk_list_free(&d);
+	meta_for(r, n, me.sfd, NULL, &ost, &q);
+	if (!made && !(pol->preserve & PRESERVE_MODE))
+		q.set_mode = false;
+	if (meta_apply_fd(me.dfd, &q, &m) == -1) {
+		report_meta(r, n, &m);
+		ret = -1;
+	}
+	if (parent != NULL && parent->sfd == -1) {
+		parent->sfd = walk_reopen_parent(me.sfd, parent->sdev,
+		    parent->sino);
+		parent->dfd = walk_reopen_parent(me.dfd, parent->ddev,
+		    parent->dino);
+		if (parent->sfd == -1 || parent->dfd == -1) {
+			report(r, RE_OPEN_DIR, errno, n->spath, n->dpath);
+			r->stopped = true;
+			ret = -1;
+		}
+	}
+	close(me.sfd);
+	close(me.dfd);
+	return ret;
+}
+
+static int
+copy_node(struct run *r, struct node *n, struct level *parent)
+{
+	const struct policy *pol = r->pol;
+	struct plan_entry pe;
+	struct stat old;
+	bool exists;
+	int flags, rc;
+
+	pe.mode = n->st.st_mode;
+	pe.multi_link = n->st.st_nlink > 1 && !S_ISDIR(n->st.st_mode);
+	pe.seen_link = pe.multi_link && (pol->preserve & PRESERVE_LINKS) &&
+	    inomap_get(&r->links, n->st.st_dev, n->st.st_ino) != NULL;
+	flags = AT_SYMLINK_NOFOLLOW;
+	if (n->depth == 0 && S_ISDIR(n->st.st_mode))
+		flags = 0;
+	exists = fstatat(n->ddir, n->dname, &old, flags) == 0;
+	if (!exists && errno != ENOENT) {
+		report(r, create_err(n), errno, n->spath, n->dpath);
+		return -1;
+	}
+	if (!exists && n->dst_slash && !S_ISDIR(n->st.st_mode)) {
+		report(r, create_err(n), ENOTDIR, n->spath, n->dpath);
+		return -1;
+	}
+	switch (plan_entry(pol, &pe)) {
+	case ACTION_OMIT_DIR:
+		report(r, RE_OMIT_DIR, 0, n->spath, n->dpath);
+		return -1;
+	case ACTION_SKIP:
+		return 0;
+	case ACTION_MKDIR:
+		return copy_dir(r, n, parent, exists, &old);
+	case ACTION_HARDLINK:
+		return copy_hardlink(r, n, exists, &old);
+	case ACTION_LINK:
+		return make_link(r, n, exists, &old, false);
+	case ACTION_SYMLINK_TO:
+		return make_link(r, n, exists, &old, true);
+	case ACTION_SYMLINK:
+		rc = copy_symlink(r, n, exists, &old);
+		break;
+	case ACTION_MKNOD:
+		rc = copy_special(r, n, exists, &old);
+		break;
+	case ACTION_FILE:
+	default:
+		rc = copy_file(r, n, exists, &old);
+		break;
+	}
+	if (rc == 0 && pe.multi_link && (pol->preserve & PRESERVE_LINKS) &&
+	    !pe.seen_link &&
+	    inomap_put(&r->links, n->st.st_dev, n->st.st_ino, n->dpath) == -1)
+		report(r, RE_NOMEM, ENOMEM, n->spath, n->dpath);
+	return rc;
+}
+
+/* Split a destination path into its directory and its last name. */
+static int
+split_dst(const char *dst, char **dir, char **base, bool *slash)
+{
+	size_t len = strlen(dst);
+	char *copy, *s;
+
+	*slash = len > 0 && dst[len - 1] == '/';
+	if ((copy = strdup(dst)) == NULL)
+		return -1;
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	s = strrchr(copy, '/');
+	if (s == NULL) {
+		*dir = strdup(".");
+		*base = strdup(copy);
+	} else if (s == copy && s[1] == '\0') {
+		*dir = strdup("/");
+		*base = strdup(".");
+	} else {
+		*base = strdup(s + 1);
+		while (s > copy && s[-1] == '/')
+			s--;
+		*dir = s == copy ? strdup("/") : strndup(copy,
+		    (size_t)(s - copy));
+	}
+	free(copy);
+	if (*dir == NULL || *base == NULL) {
+		free(*dir);
+		free(*base);
+		return -1;
+	}
+	return 0;
+}
+
+int
+run_copy(struct run *r, const char *src, const char *dst)
+{
+	struct node n;
+	struct stat pst;
+	char *dir, *base;
+	unsigned before = r->errors;
+	int pfd;
+
+	memset(&n, 0, sizeof(n));
+	n.sdir = AT_FDCWD;
+	n.sname = src;
+	n.spath = src;
+	n.dpath = dst;
+	r->top_src = src;
+	r->top_dst = dst;
+	r->self_set = false;
+	if (walk_stat(AT_FDCWD, src, r->pol->deref != DEREF_NEVER,
+	    &n.st) == -1) {
+		report(r, RE_STAT, errno, src, dst);
+		return -1;
+	}
+	r->top_dev = n.st.st_dev;
+	if (split_dst(dst, &dir, &base, &n.dst_slash) == -1) {
+		report(r, RE_NOMEM, ENOMEM, src, dst);
+		return -1;
+	}
+	pfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd == -1 || fstat(pfd, &pst) == -1) {
+		if (S_ISDIR(n.st.st_mode) && !r->pol->recursive)
+			report(r, RE_OMIT_DIR, 0, src, dst);
+		else
+			report(r, create_err(&n), errno, src, dst);
+	} else {
+		n.ddir = pfd;
+		n.dname = base;
+		n.ddev = pst.st_dev;
+		(void)copy_node(r, &n, NULL);
+	}
+	if (pfd != -1)
+		close(pfd);
+	free(dir);
+	free(base);
+	return r->errors == before ? 0 : -1;
+}
+
+int
+run_copy_parents(struct run *r, const char *src, const char *dstdir)
+{
+	const struct policy *pol = r->pol;
+	struct made {
+		char	*dpath;
+		char	*spath;
+		struct stat st;
+	} *made = NULL;
+	size_t nmade = 0, i, len = strlen(src);
+	struct node n;
+	struct stat dst, ost;
+	struct meta_req q;
+	struct meta_result m;
+	char *path, *sp, *dp;
+	const char *s;
+	int fd, sfd, ret = 0;
+	unsigned before = r->errors;
+
+	while (len > 1 && src[len - 1] == '/')
+		len--;
+	if ((path = walk_join(dstdir, src)) == NULL)
+		return -1;
+	/* The directories of src, outermost first. */
+	for (s = src; (s = memchr(s, '/', (size_t)(src + len - s))) != NULL;
+	    s++) {
+		if (s == src)
+			continue;
+		sp = strndup(src, (size_t)(s - src));
+		dp = sp ? walk_join(dstdir, sp) : NULL;
+		if (dp == NULL) {
+			free(sp);
+			ret = -1;
+			break;
+		}
+		memset(&n, 0, sizeof(n));
+		n.spath = sp;
+		n.dpath = dp;
+		if (walk_stat(AT_FDCWD, sp, true, &n.st) == -1) {
+			report(r, RE_STAT, errno, sp, dp);
+			free(sp);
+			free(dp);
+			ret = -1;
+			break;
+		}
+		if (stat(dp, &dst) == 0) {
+			free(sp);
+			free(dp);
+			continue;
+		}
+		if (mkdir(dp, 0700) == -1) {
+			report(r, RE_MKDIR, errno, sp, dp);
+			free(sp);
+			free(dp);
+			ret = -1;
+			break;
+		}
+		n.depth = -1;
+		emit(r, &n, STRATEGY_MKDIR, NULL, NULL, 0);
+		made = reallocarray(made, nmade + 1, sizeof(*made));
+		if (made == NULL) {
+			free(sp);
+			free(dp);
+			ret = -1;
+			break;
+		}
+		made[nmade].spath = sp;
+		made[nmade].dpath = dp;
+		made[nmade].st = n.st;
+		nmade++;
+	}
+	if (ret == 0 && run_copy(r, src, path) == -1)
+		ret = -1;
+	/* Give the made directories their metadata, innermost first. */
+	for (i = nmade; i-- > 0;) {
+		memset(&n, 0, sizeof(n));
+		n.spath = made[i].spath;
+		n.dpath = made[i].dpath;
+		n.st = made[i].st;
+		fd = open(n.dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		sfd = open(n.spath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd != -1) {
+			meta_for(r, &n, sfd, NULL, &ost, &q);
+			if (meta_apply_fd(fd, &q, &m) == -1)
+				report_meta(r, &n, &m);
+			close(fd);
+		}
+		if (sfd != -1)
+			close(sfd);
+		free(made[i].spath);
+		free(made[i].dpath);
+	}
+	free(made);
+	free(path);
+	(void)pol;
+	return ret == 0 && r->errors == before ? 0 : -1;
+}

@@ -1,0 +1,153 @@
+/*
+ * Walking trees through directory file descriptors: no chdir, no PATH_MAX
+ * limit, any bytes in names.  The runner drives the recursion; this module
+ * supplies the primitives it uses at every level.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/walk.h"
+
+int
+walk_stat(int dirfd, const char *name, bool follow, struct stat *st)
+{
+	struct statx sx;
+	int flags = AT_STATX_SYNC_AS_STAT | (follow ? 0 : AT_SYMLINK_NOFOLLOW);
+
+	if (statx(dirfd, name, flags, STATX_BASIC_STATS, &sx) == -1)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_ino = sx.stx_ino;
+	st->st_mode = sx.stx_mode;
+	st->st_nlink = sx.stx_nlink;
+	st->st_uid = sx.stx_uid;
+	st->st_gid = sx.stx_gid;
+	st->st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+	st->st_size = (off_t)sx.stx_size;
+	st->st_blksize = sx.stx_blksize;
+	st->st_blocks = (blkcnt_t)sx.stx_blocks;
+	st->st_atim.tv_sec = sx.stx_atime.tv_sec;
+	st->st_atim.tv_nsec = sx.stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+walk_list(int fd, struct walk_dir *d)
+{
+	char chunk[32768], *buf = NULL, *nb, **names;
+	size_t len = 0, alloc = 0, n = 0, i, off;
+	ssize_t r;
+	long pos;
+	struct dirent64 *de;
+
+	d->names = NULL;
+	d->n = 0;
+	d->buf = NULL;
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		return -1;
+	/* First the names, packed one after another. */
+	while ((r = getdents64(fd, chunk, sizeof(chunk))) > 0) {
+		for (pos = 0; pos < r; pos += de->d_reclen) {
+			de = (struct dirent64 *)(chunk + pos);
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			off = strlen(de->d_name) + 1;
+			if (len + off > alloc) {
+				alloc = alloc ? alloc * 2 : 4096;
+				while (len + off > alloc)
+					alloc *= 2;
+				if ((nb = realloc(buf, alloc)) == NULL)
+					goto fail;
+				buf = nb;
+			}
+			memcpy(buf + len, de->d_name, off);
+			len += off;
+			n++;
+		}
+	}
+	if (r == -1)
+		goto fail;
+	if ((names = calloc(n ? n : 1, sizeof(*names))) == NULL)
+		goto fail;
+	for (i = 0, off = 0; i < n; i++) {
+		names[i] = buf + off;
+		off += strlen(buf + off) + 1;
+	}
+	qsort(names, n, sizeof(*names), cmp_names);
+	d->names = names;
+	d->n = n;
+	d->buf = buf;
+	return 0;
+fail:
+	free(buf);
+	if (errno == 0)
+		errno = ENOMEM;
+	return -1;
+}
+
+void
+walk_list_free(struct walk_dir *d)
+{
+	free(d->names);
+	free(d->buf);
+	d->names = NULL;
+	d->buf = NULL;
+	d->n = 0;
+}
+
+char *
+walk_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *p;
+
+	if ((p = malloc(dl + nl + 2)) == NULL)
+		return NULL;
+	memcpy(p, dir, dl);
+	if (dl > 0 && dir[dl - 1] != '/')
+		p[dl++] = '/';
+	memcpy(p + dl, name, nl + 1);
+	return p;
+}
+
+int
+walk_reopen_parent(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	int pfd;
+
+	pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd == -1)
+		return -1;
+	if (fstat(pfd, &st) == -1) {
+		close(pfd);
+		return -1;
+	}
+	if (st.st_dev != dev || st.st_ino != ino) {
+		close(pfd);
+		errno = ESTALE;
+		return -1;
+	}
+	return pfd;
+}

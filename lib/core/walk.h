@@ -1,0 +1,41 @@
+/*
+ * The walker's primitives: one statx per entry, directory listings read with
+ * getdents64 from a directory fd and sorted by byte order, paths joined for
+ * messages only.  Nothing here depends on PATH_MAX: entries are always
+ * reached by name relative to an open directory.
+ */
+#ifndef WALK_H
+#define WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+/* The names of one directory, sorted by strcmp. */
+struct walk_dir {
+	char		**names;
+	size_t		  n;
+	char		 *buf;
+};
+
+/*
+ * Stat name relative to dirfd (AT_FDCWD and full paths work too), following
+ * a final symlink when follow is set.  Returns 0 or -1 with errno.
+ */
+int	walk_stat(int, const char *, bool, struct stat *);
+
+/* List the directory open as fd.  Returns 0 or -1 with errno. */
+int	walk_list(int, struct walk_dir *);
+void	walk_list_free(struct walk_dir *);
+
+/* "dir/name" for messages, or NULL with errno ENOMEM. */
+char	*walk_join(const char *, const char *);
+
+/*
+ * Open the parent of the directory fd and check that it is still the
+ * directory (dev, ino) seen before.  Returns the fd, or -1 with errno
+ * (ESTALE when the tree changed underneath).
+ */
+int	walk_reopen_parent(int, dev_t, ino_t);
+
+#endif
