@@ -456,6 +456,10 @@ cmp_with_cp() {
 	mapfile -t lines <<<"$xout"
 	mapfile -t stderr_lines <<<"$xerr"
 
+	# shown by bats when the test fails
+	printf '%s\n' "--- xcp $* (status $xs)" "stdout: $xout" "stderr: $xerr" \
+		"--- cp (status $CP_STATUS)" "stdout: $CP_OUT" "stderr: $CP_ERR"
+
 	local nout nerr
 	nout=$(_normalise "$xout")
 	nerr=$(_normalise "$xerr")
