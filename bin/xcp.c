@@ -539,12 +539,16 @@ main(int argc, char *argv[])
 			x.debug = true;
 			break;
 		case OPT_NO_PRESERVE:
-			drop |= preserve_list(optarg, "--no-preserve");
+			n = (int)preserve_list(optarg, "--no-preserve");
+			drop |= (unsigned)n;
+			if (n & PRESERVE_MODE)
+				pol->default_mode = true;
 			break;
 		case OPT_PARENTS:
 			x.parents = true;
 			break;
 		case OPT_PRESERVE:
+			pol->default_mode = false;
 			if (optarg == NULL) {
 				keep |= PRESERVE_MODE | PRESERVE_OWNER |
 				    PRESERVE_TIMES;
@@ -582,6 +586,8 @@ main(int argc, char *argv[])
 		}
 	}
 	pol->preserve = keep & ~drop;
+	if (pol->preserve & PRESERVE_MODE)
+		pol->default_mode = false;
 	pol->require &= pol->preserve;
 	if (!deref_set)
 		pol->deref = pol->recursive && pol->link != LINK_HARD ?
@@ -612,6 +618,10 @@ main(int argc, char *argv[])
 		    strchr(suffix, '/') == NULL)
 			pol->backup_suffix = suffix;
 	}
+	if ((pol->require & PRESERVE_CONTEXT) &&
+	    access("/sys/fs/selinux/enforce", F_OK) == -1)
+		errx(1, _("cannot preserve security context without an "
+		    "SELinux-enabled kernel"));
 	if (target != NULL && no_target) {
 		common_warn(0, _("cannot combine --target-directory (-t) and "
 		    "--no-target-directory (-T)"));
@@ -639,7 +649,7 @@ main(int argc, char *argv[])
 	    (argc > 2 || is_dir(argv[argc - 1], &e) || x.parents)) {
 		target = argv[--argc];
 		if (!is_dir(target, &e)) {
-			if (x.parents && argc == 1 && e == ENOENT) {
+			if (x.parents) {
 				common_warn(0, _("with --parents, the "
 				    "destination must be a directory"));
 				common_try_help();

@@ -401,7 +401,8 @@ _nobody_prog() {
 	echo "$T/.nobody-bin/${p##*/}"
 }
 
-# cmp_with_cp [--stdin TEXT] [--as-nobody] [--no-tree] [--dump OPTS] -- ARGS...
+# cmp_with_cp [--stdin TEXT] [--as-nobody] [--no-tree] [--unordered]
+#             [--dump OPTS] -- ARGS...
 #
 # $T/in is the fixture (a directory).  It is copied (with cp -a) to $T/cp
 # and $T/xcp; then "cp ARGS" runs in $T/cp and "xcp ARGS" in $T/xcp (as the
@@ -409,16 +410,19 @@ _nobody_prog() {
 # and TEXT on stdin (default: empty stdin).  Asserts equal exit status,
 # stdout, stderr (program name normalised) and -- unless --no-tree --
 # identical resulting trees (treedump, "now" times normalised).
+# --unordered compares stdout and stderr as sorted lists of lines (for -v
+# output of recursive copies, whose order follows the directory order).
 #
 # Afterwards: status/output/stderr/lines are those of the xcp run, CP_STATUS,
 # CP_OUT, CP_ERR those of cp, and W=$T/xcp is xcp's work directory.
 cmp_with_cp() {
-	local stdin_text='' nobody='' tree=1 dumpopts=()
+	local stdin_text='' nobody='' tree=1 dumpopts=() unordered=
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--stdin) stdin_text=$2; shift 2 ;;
 		--as-nobody) nobody=--as-nobody; shift ;;
 		--no-tree) tree=''; shift ;;
+		--unordered) unordered=1; shift ;;
 		--dump) read -r -a dumpopts <<<"$2"; shift 2 ;;
 		--) shift; break ;;
 		*) fail "cmp_with_cp: unknown option $1" ;;
@@ -461,9 +465,16 @@ cmp_with_cp() {
 		"--- cp (status $CP_STATUS)" "stdout: $CP_OUT" "stderr: $CP_ERR"
 
 	local nout nerr
+	local cout=$CP_OUT cerr=$CP_ERR
 	nout=$(_normalise "$xout")
 	nerr=$(_normalise "$xerr")
-	if [[ $xs != "$CP_STATUS" || $nout != "$CP_OUT" || $nerr != "$CP_ERR" ]]; then
+	if [[ -n $unordered ]]; then
+		nout=$(sort <<<"$nout")
+		nerr=$(sort <<<"$nerr")
+		cout=$(sort <<<"$cout")
+		cerr=$(sort <<<"$cerr")
+	fi
+	if [[ $xs != "$CP_STATUS" || $nout != "$cout" || $nerr != "$cerr" ]]; then
 		batslib_print_kv_single_or_multi 10 \
 			'command' "$*" \
 			'cp status' "$CP_STATUS" \

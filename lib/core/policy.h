@@ -86,6 +86,7 @@ struct policy {
 	bool		 one_file_system;
 	bool		 attributes_only;
 	bool		 copy_contents;	/* read special files as data */
+	bool		 default_mode;	/* --no-preserve=mode: 0666/0777 & ~umask */
 	enum backup_kind backup;
 	const char	*backup_suffix;
 };

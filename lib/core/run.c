@@ -273,8 +273,14 @@ meta_for(const struct run *r, const struct node *n, int src_fd,
 		q->mode = n->st.st_mode & 07777;
 	else if (old != NULL)
 		q->mode = old->st_mode & 07777;
+	else if (pol->default_mode)
+		q->mode = S_ISDIR(n->st.st_mode) ? (n->st.st_mode & S_ISVTX) |
+		    (0777 & ~r->umask) : 0666 & ~r->umask;
+	else if (S_ISDIR(n->st.st_mode))
+		/* As mkdir(2) would: the sticky bit stays, set-id bits go. */
+		q->mode = n->st.st_mode & 01777 & ~r->umask;
 	else
-		q->mode = n->st.st_mode & 07777 & ~r->umask;
+		q->mode = n->st.st_mode & 0777 & ~r->umask;
 	if (old != NULL && !q->owner && r->privileged) {
 		*ost = n->st;
 		ost->st_uid = old->st_uid;
@@ -819,6 +825,9 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	meta_for(r, n, me.sfd, NULL, &ost, &q);
 	if (!made && !(pol->preserve & PRESERVE_MODE))
 		q.set_mode = false;
+	else if (!(pol->preserve & PRESERVE_MODE))
+		/* Keep a set-group-ID bit inherited from the parent. */
+		q.mode |= dst.st_mode & S_ISGID;
 	if (meta_apply_fd(me.dfd, &q, &m) == -1) {
 		report_meta(r, n, &m);
 		ret = -1;
@@ -849,7 +858,13 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	int flags, rc;
 
 	pe.mode = n->st.st_mode;
-	pe.multi_link = n->st.st_nlink > 1 && !S_ISDIR(n->st.st_mode);
+	/*
+	 * Following symlinks, one inode can be reached by several names
+	 * whatever its link count: track them all, as cp does.
+	 */
+	pe.multi_link = !S_ISDIR(n->st.st_mode) && (n->st.st_nlink > 1 ||
+	    pol->deref == DEREF_ALWAYS ||
+	    (pol->deref == DEREF_CMDLINE && n->depth == 0));
 	pe.seen_link = pe.multi_link && (pol->preserve & PRESERVE_LINKS) &&
 	    inomap_get(&r->links, n->st.st_dev, n->st.st_ino) != NULL;
 	flags = AT_SYMLINK_NOFOLLOW;
