@@ -157,15 +157,19 @@ done:
 const char *
 common_quote_arg(const char *s)
 {
-	static char *last;
+	static char *slots[4];
+	static int next;
 	const char *cs = nl_langinfo(CODESET);
 	bool utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
+	char *q;
 
-	free(last);
-	if (asprintf(&last, utf8 ? "\xe2\x80\x98%s\xe2\x80\x99" : "'%s'",
+	if (asprintf(&q, utf8 ? "\xe2\x80\x98%s\xe2\x80\x99" : "'%s'",
 	    s) == -1)
-		last = NULL;
-	return last ? last : s;
+		return s;
+	free(slots[next]);
+	slots[next] = q;
+	next = (next + 1) % 4;
+	return q;
 }
 
 void

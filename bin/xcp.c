@@ -42,6 +42,7 @@ static const struct option longopts[] = {
 	{ "archive", no_argument, NULL, 'a' },
 	{ "attributes-only", no_argument, NULL, OPT_ATTRIBUTES_ONLY },
 	{ "backup", optional_argument, NULL, OPT_BACKUP },
+	{ "context", optional_argument, NULL, 'Z' },
 	{ "copy-contents", no_argument, NULL, OPT_COPY_CONTENTS },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "dereference", no_argument, NULL, 'L' },
@@ -209,6 +210,8 @@ usage(void)
 "                                 or DEST is missing\n"
 "  -v, --verbose                explain what is being done\n"
 "  -x, --one-file-system        stay on this file system\n"
+"  -Z, --context[=CTX]          accepted for compatibility; without SELinux\n"
+"                                 no security context is set\n"
 "      --help                   display this help and exit\n"
 "      --version                output version information and exit\n"),
 	    stdout);
@@ -412,6 +415,19 @@ last_component(const char *s)
 	for (b = s + len; b > s && b[-1] != '/'; b--)
 		;
 	return strndup(b, (size_t)(s + len - b));
+}
+
+/* Whether operand i names a non-directory already given before it. */
+static bool
+given_before(char **argv, int i)
+{
+	struct stat st;
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(argv[j], argv[i]) == 0)
+			return stat(argv[i], &st) == 0 && !S_ISDIR(st.st_mode);
+	return false;
 }
 
 static bool
@@ -622,17 +638,12 @@ main(int argc, char *argv[])
 	    access("/sys/fs/selinux/enforce", F_OK) == -1)
 		errx(1, _("cannot preserve security context without an "
 		    "SELinux-enabled kernel"));
-	if (target != NULL && no_target) {
-		common_warn(0, _("cannot combine --target-directory (-t) and "
+	if (target != NULL && no_target)
+		errx(1, _("cannot combine --target-directory (-t) and "
 		    "--no-target-directory (-T)"));
-		common_try_help();
-	}
 
 	argc -= optind;
 	argv += optind;
-	if (strip)
-		for (i = 0; i < argc; i++)
-			strip_slashes(argv[i]);
 	if (argc <= (target == NULL ? 1 : 0)) {
 		if (argc == 0)
 			common_warn(0, _("missing file operand"));
@@ -654,18 +665,16 @@ main(int argc, char *argv[])
 				    "destination must be a directory"));
 				common_try_help();
 			}
-			if (e != 0)
-				errx(1, _("target %s: %s"), common_quote(target),
-				    strerror(e));
-			errx(1, _("target %s is not a directory"),
-			    common_quote(target));
+			errx(1, _("target %s: %s"), common_quote(target),
+			    strerror(e != 0 ? e : ENOTDIR));
 		}
-	} else if (target != NULL && !is_dir(target, &e)) {
-		if (e != 0)
-			errx(1, _("target directory %s: %s"),
-			    common_quote(target), strerror(e));
-		errx(1, _("target %s is not a directory"), common_quote(target));
-	}
+	} else if (target != NULL && !is_dir(target, &e))
+		errx(1, _("target directory %s: %s"), common_quote(target),
+		    strerror(e != 0 ? e : ENOTDIR));
+	/* cp strips only the operands it copies into a directory. */
+	if (strip && target != NULL)
+		for (i = 0; i < argc; i++)
+			strip_slashes(argv[i]);
 
 	ops.report = report;
 	ops.record = record;
@@ -678,6 +687,12 @@ main(int argc, char *argv[])
 		(void)run_copy(&run, argv[0], argv[1]);
 	} else {
 		for (i = 0; i < argc && !run_stopped(&run); i++) {
+			if (given_before(argv, i)) {
+				common_warn(0, _("warning: source file %s "
+				    "specified more than once"),
+				    common_quote(argv[i]));
+				continue;
+			}
 			if (x.parents) {
 				(void)run_copy_parents(&run, argv[i], target);
 				continue;

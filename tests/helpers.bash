@@ -30,7 +30,9 @@ _ensure_treedump() {
 	if [[ -n ${TREEDUMP:-} && -x $TREEDUMP ]]; then
 		return 0
 	fi
-	if [[ -z ${TREEDUMP:-} && -x $BATS_TEST_DIRNAME/tools/treedump ]]; then
+	# the default binary is used unless tools/treedump.c is newer than it
+	if [[ -z ${TREEDUMP:-} && -x $BATS_TEST_DIRNAME/tools/treedump &&
+		! $BATS_TEST_DIRNAME/tools/treedump.c -nt $BATS_TEST_DIRNAME/tools/treedump ]]; then
 		TREEDUMP=$BATS_TEST_DIRNAME/tools/treedump
 		return 0
 	fi

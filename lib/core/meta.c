@@ -91,6 +91,29 @@ chown_failure_ok(const struct meta_req *r, int err)
 }
 
 int
+meta_copy_xattrs(int src_fd, int dst_fd, bool acl, bool xattr)
+{
+	struct meta_req r;
+	struct meta_result res;
+	struct stat st;
+
+	memset(&r, 0, sizeof(r));
+	memset(&res, 0, sizeof(res));
+	memset(&st, 0, sizeof(st));
+	r.st = &st;
+	r.src_fd = src_fd;
+	r.acl = acl;
+	r.xattr = xattr;
+	copy_xattrs(dst_fd, &r, &res);
+	if (res.failed) {
+		errno = res.err[META_XATTR] ? res.err[META_XATTR] :
+		    res.err[META_ACL];
+		return -1;
+	}
+	return 0;
+}
+
+int
 meta_apply_fd(int fd, const struct meta_req *r, struct meta_result *res)
 {
 	struct timespec ts[2];

@@ -47,6 +47,13 @@ struct meta_result {
 int	meta_apply_fd(int, const struct meta_req *, struct meta_result *);
 
 /*
+ * Copy extended attributes from src_fd to dst_fd: ACLs when acl is set,
+ * others when xattr is set.  Best effort: returns 0, or -1 with errno of
+ * the first failure.
+ */
+int	meta_copy_xattrs(int, int, bool, bool);
+
+/*
  * Apply to name in dirfd without opening it (symbolic links, FIFOs,
  * devices, sockets).  Same return.
  */

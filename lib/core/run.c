@@ -342,6 +342,42 @@ copy_data(struct run *r, struct node *n, int sfd, int dfd, struct caps *c,
 	return STRATEGY_NONE;
 }
 
+/*
+ * cp rewrites an existing destination in place, so its access time stays;
+ * the new inode that replaces it takes the old one's.
+ */
+static void
+keep_atime(int fd, const struct stat *old)
+{
+	struct timespec ts[2];
+
+	ts[0] = old->st_atim;
+	ts[1].tv_sec = 0;
+	ts[1].tv_nsec = UTIME_OMIT;
+	(void)futimens(fd, ts);
+}
+
+/*
+ * Likewise the ACL and extended attributes of the file being replaced stay,
+ * unless the source's are to be preserved instead.
+ */
+static void
+keep_xattrs(struct run *r, const struct node *n, int dfd)
+{
+	bool acl = !(r->pol->preserve & PRESERVE_MODE);
+	bool xattr = !(r->pol->preserve & PRESERVE_XATTR);
+	int fd;
+
+	if (!acl && !xattr)
+		return;
+	fd = openat(n->ddir, n->dname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return;
+	(void)meta_copy_xattrs(fd, dfd, acl, xattr);
+	close(fd);
+}
+
 /* Link the finished O_TMPFILE inode dfd to its final name. */
 static int
 link_tmpfile(struct run *r, struct node *n, int dfd)
@@ -400,11 +436,15 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 			*old = tst;
 		}
 	}
-	if (exists && !in_place && S_ISREG(old->st_mode) && !pol->force &&
+	if (exists && !in_place && S_ISREG(old->st_mode) &&
 	    faccessat(n->ddir, n->dname, W_OK, AT_EACCESS) == -1 &&
 	    errno == EACCES) {
-		report(r, RE_CREATE, EACCES, n->spath, n->dpath);
-		goto out;
+		/* cp could not open it; with -f it removes it first. */
+		if (!pol->force) {
+			report(r, RE_CREATE, EACCES, n->spath, n->dpath);
+			goto out;
+		}
+		replaced = false;
 	}
 	flags = O_RDONLY | O_NOCTTY | O_CLOEXEC;
 	if (S_ISREG(n->st.st_mode))
@@ -460,6 +500,8 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	s = copy_data(r, n, sfd, dfd, c, &bytes);
 	if (s == STRATEGY_NONE)
 		goto out;
+	if (replaced && !in_place)
+		keep_xattrs(r, n, dfd);
 	meta_for(r, n, sfd, replaced ? old : NULL, &ost, &q);
 	if (in_place && !(pol->preserve & PRESERVE_MODE))
 		q.set_mode = false;
@@ -467,6 +509,8 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 		q.owner = false;
 	if (meta_apply_fd(dfd, &q, &m) == -1)
 		report_meta(r, n, &m);
+	if (replaced && !in_place && !q.times)
+		keep_atime(dfd, old);
 	if (named) {
 		if (renameat(n->ddir, tmp, n->ddir, n->dname) == -1) {
 			report(r, RE_CREATE, errno, n->spath, n->dpath);
@@ -739,20 +783,20 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		report(r, RE_INTO_SELF, 0, r->top_src, r->top_dst);
 		return -1;
 	}
+	/* Like cp, make the directory even when the source is unreadable. */
+	if (!exists) {
+		if (mkdirat(n->ddir, n->dname, 0700) == -1) {
+			report(r, RE_MKDIR, errno, n->spath, n->dpath);
+			return -1;
+		}
+		made = true;
+	}
 	flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
 	if (!follow_entry(r, n))
 		flags |= O_NOFOLLOW;
 	if ((me.sfd = openat(n->sdir, n->sname, flags)) == -1) {
 		report(r, RE_OPEN_DIR, errno, n->spath, n->dpath);
 		return -1;
-	}
-	if (!exists) {
-		if (mkdirat(n->ddir, n->dname, 0700) == -1) {
-			report(r, RE_MKDIR, errno, n->spath, n->dpath);
-			close(me.sfd);
-			return -1;
-		}
-		made = true;
 	}
 	me.dfd = openat(n->ddir, n->dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    (n->depth == 0 ? 0 : O_NOFOLLOW));
@@ -787,7 +831,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 			ret = -1;
 		}
 	}
-	for (i = 0; i < d.n && !r->stopped; i++) {
+	for (i = 0; i < d.n && !r->stopped && !r->into_self; i++) {
 		memset(&child, 0, sizeof(child));
 		child.sdir = me.sfd;
 		child.sname = d.names[i];
@@ -813,8 +857,12 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		} else if (S_ISDIR(child.st.st_mode) && r->self_set &&
 		    child.st.st_dev == r->self_dev &&
 		    child.st.st_ino == r->self_ino) {
-			/* The copy itself, made inside the source. */
+			/*
+			 * The copy itself, made inside the source: going on
+			 * would only copy the copy, so stop this operand.
+			 */
 			report(r, RE_INTO_SELF, 0, r->top_src, r->top_dst);
+			r->into_self = true;
 			ret = -1;
 		} else if (copy_node(r, &child, &me) == -1)
 			ret = -1;
@@ -963,6 +1011,7 @@ run_copy(struct run *r, const char *src, const char *dst)
 	r->top_src = src;
 	r->top_dst = dst;
 	r->self_set = false;
+	r->into_self = false;
 	if (walk_stat(AT_FDCWD, src, r->pol->deref != DEREF_NEVER,
 	    &n.st) == -1) {
 		report(r, RE_STAT, errno, src, dst);

@@ -87,6 +87,7 @@ struct run {
 	dev_t		 self_dev;	/* the destination directory made */
 	ino_t		 self_ino;	/* for this operand, to skip it */
 	bool		 self_set;
+	bool		 into_self;	/* found it: stop this operand */
 	unsigned	 tmp_seq;
 	bool		 no_tmpfile;	/* O_TMPFILE is not supported */
 };

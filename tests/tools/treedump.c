@@ -4,11 +4,14 @@
  *
  *     diff <(treedump A) <(treedump B)
  *
- * Usage: treedump [-A] [-H] [-X] [-n EPOCH] DIR
+ * Usage: treedump [-A] [-H] [-X] [-x PREFIX]... [-n EPOCH] DIR
  *
  *   -A        omit atimes
  *   -H        omit the data/hole map of regular files
  *   -X        omit extended attributes (and so POSIX ACLs)
+ *   -x PREFIX omit the extended attributes whose name starts with PREFIX
+ *             (may be repeated; e.g. -x trusted.SGI_ for XFS's private
+ *             copies of the ACLs, which exist only on XFS)
  *   -n EPOCH  print every time t with EPOCH <= t.sec < EPOCH + 86400 as
  *             "new" (used to compare two trees where some files were
  *             created "now" by the programs under test)
@@ -70,6 +73,8 @@ static int opt_no_xattr;
 static int opt_new_set;
 static long long opt_new_epoch;
 static int exit_status;
+static const char **opt_skip_xattr;
+static size_t opt_nskip_xattr;
 
 /* ---------- growable string ---------- */
 
@@ -437,6 +442,14 @@ static void add_xattrs(struct str *s, const char *name)
 	}
 
 	for (p = list; p < list + len; p += strlen(p) + 1) {
+		size_t k;
+		int skip = 0;
+		for (k = 0; k < opt_nskip_xattr; k++)
+			if (!strncmp(p, opt_skip_xattr[k],
+				     strlen(opt_skip_xattr[k])))
+				skip = 1;
+		if (skip)
+			continue;
 		names = xrealloc(names, (nnames + 1) * sizeof *names);
 		names[nnames++] = p;
 	}
@@ -653,7 +666,8 @@ static void resolve_links(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: treedump [-A] [-H] [-X] [-n EPOCH] DIR\n");
+	fprintf(stderr,
+		"usage: treedump [-A] [-H] [-X] [-x PREFIX]... [-n EPOCH] DIR\n");
 	exit(2);
 }
 
@@ -663,11 +677,16 @@ int main(int argc, char **argv)
 	struct stat st;
 	size_t i;
 
-	while ((c = getopt(argc, argv, "AHXn:")) != -1) {
+	while ((c = getopt(argc, argv, "AHXx:n:")) != -1) {
 		switch (c) {
 		case 'A': opt_no_atime = 1; break;
 		case 'H': opt_no_holes = 1; break;
 		case 'X': opt_no_xattr = 1; break;
+		case 'x':
+			opt_skip_xattr = xrealloc(opt_skip_xattr,
+				(opt_nskip_xattr + 1) * sizeof *opt_skip_xattr);
+			opt_skip_xattr[opt_nskip_xattr++] = optarg;
+			break;
 		case 'n': {
 			char *end;
 			errno = 0;
