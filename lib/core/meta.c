@@ -33,9 +33,38 @@ is_acl(const char *name)
 	    strcmp(name, "system.posix_acl_default") == 0;
 }
 
+/*
+ * Attributes that are views of something else (XFS's own ACL storage), that
+ * only the kernel may write, or that describe the old place: never copied.
+ * The same list as libattr's /etc/xattr.conf, which cp follows.
+ */
+static bool
+skipped(const char *name)
+{
+	static const char *const exact[] = {
+		"trusted.SGI_ACL_DEFAULT", "trusted.SGI_ACL_FILE",
+		"trusted.SGI_CAP_FILE", "trusted.SGI_MAC_FILE",
+		"security.evm", "system.nfs4_acl", "system.nfs4acl", NULL
+	};
+	static const char *const prefix[] = {
+		"trusted.SGI_DMI_", "xfsroot.", "user.Beagle.", "afs.", NULL
+	};
+	int i;
+
+	for (i = 0; exact[i] != NULL; i++)
+		if (strcmp(name, exact[i]) == 0)
+			return true;
+	for (i = 0; prefix[i] != NULL; i++)
+		if (strncmp(name, prefix[i], strlen(prefix[i])) == 0)
+			return true;
+	return false;
+}
+
 static bool
 wanted(const struct meta_req *r, const char *name)
 {
+	if (skipped(name))
+		return false;
 	if (is_acl(name))
 		return r->acl;
 	if (strcmp(name, "security.selinux") == 0)
