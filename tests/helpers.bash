@@ -56,7 +56,7 @@ export TREEDUMP
 # is in the future: with relatime an atime is only left alone when reading
 # a file if atime > mtime, atime > ctime and atime is not older than 24h;
 # ctime is always "now" after touch, so only a future atime is stable).
-FIX_MTIME_EPOCH=1614834367 # 2021-03-04 04:26:07 UTC
+FIX_MTIME_EPOCH=1614834367 # 2021-03-04 05:06:07 UTC (+1 s per file)
 FIX_MTIME_NS=123456789
 FIX_LINK_TIME='2019-05-06 07:08:09.987654321'
 FIX_DIR_TIME='2018-07-08 09:10:11.555555555'
@@ -103,6 +103,8 @@ teardown_tmp() {
 		mountpoint -q "$m" || rmdir "$m" 2>/dev/null || true
 	done
 	if [[ -n ${T:-} && -d $T ]]; then
+		# (no mounts without root: read-only directories must be opened)
+		[[ $EUID -eq 0 ]] || chmod -R u+rwX "$T" 2>/dev/null
 		rm -rf --one-file-system "$T"
 	fi
 }
@@ -179,7 +181,7 @@ set_fixture_times() {
 # make_socket PATH (python3; returns 1 when python3 is missing)
 make_socket() {
 	local py
-	py=$(command -v python3 || command -v /usr/bin/python3) || return 1
+	py=$(command -v /usr/bin/python3 || command -v python3) || return 1
 	(cd "$(dirname "$1")" && "$py" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -190,6 +192,8 @@ s.bind(sys.argv[1])
 # make_full_tree DIR: the big fixture (see tests/xcp-tree.bats).
 make_full_tree() {
 	local d=$1 i deep name255
+	# devices, foreign owners, mode-000 files that must be readable
+	require_root "the full tree fixture"
 	mkdir -p "$d"
 
 	# regular files
@@ -324,7 +328,7 @@ assert_same_tree() {
 	fi
 }
 
-# _extent_lines FILE: the extent lines of filefrag -v (synced first)
+# _filefrag FILE: filefrag -v output (the file is synced first)
 _filefrag() {
 	command -v filefrag >/dev/null || skip_or_fail "needs filefrag (e2fsprogs)"
 	filefrag -s -v "$1"
@@ -404,7 +408,7 @@ _nobody_prog() {
 }
 
 # cmp_with_cp [--stdin TEXT] [--as-nobody] [--no-tree] [--unordered]
-#             [--dump OPTS] -- ARGS...
+#             [--status-only] [--dump OPTS] -- ARGS...
 #
 # $T/in is the fixture (a directory).  It is copied (with cp -a) to $T/cp
 # and $T/xcp; then "cp ARGS" runs in $T/cp and "xcp ARGS" in $T/xcp (as the
@@ -413,18 +417,20 @@ _nobody_prog() {
 # stdout, stderr (program name normalised) and -- unless --no-tree --
 # identical resulting trees (treedump, "now" times normalised).
 # --unordered compares stdout and stderr as sorted lists of lines (for -v
-# output of recursive copies, whose order follows the directory order).
+# output of recursive copies, whose order follows the directory order);
+# --status-only compares only the exit status (the test checks the output).
 #
 # Afterwards: status/output/stderr/lines are those of the xcp run, CP_STATUS,
 # CP_OUT, CP_ERR those of cp, and W=$T/xcp is xcp's work directory.
 cmp_with_cp() {
-	local stdin_text='' nobody='' tree=1 dumpopts=() unordered=
+	local stdin_text='' nobody='' tree=1 dumpopts=() unordered= statusonly=
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--stdin) stdin_text=$2; shift 2 ;;
 		--as-nobody) nobody=--as-nobody; shift ;;
 		--no-tree) tree=''; shift ;;
 		--unordered) unordered=1; shift ;;
+		--status-only) statusonly=1; shift ;;
 		--dump) read -r -a dumpopts <<<"$2"; shift 2 ;;
 		--) shift; break ;;
 		*) fail "cmp_with_cp: unknown option $1" ;;
@@ -439,6 +445,8 @@ cmp_with_cp() {
 	local cpprog=$CP_REF xcpprog=$XCP
 	if [[ -n $nobody ]]; then
 		require_root "running as an unprivileged user"
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- test -x "$T" ||
+			skip_or_fail "user 65534 cannot reach $T (TMPDIR=${TMPDIR:-})"
 		cpprog=$(_nobody_prog "$CP_REF")
 		xcpprog=$(_nobody_prog "$XCP")
 	fi
@@ -455,7 +463,7 @@ cmp_with_cp() {
 	xerr=$(<"$T/.xcp.err")
 	W=$T/xcp
 
-	# bats-assert view of the xcp run
+	# bats-assert view of the xcp run (trailing newlines stripped, as run does)
 	status=$xs
 	output=$xout
 	stderr=$xerr
@@ -466,25 +474,37 @@ cmp_with_cp() {
 	printf '%s\n' "--- xcp $* (status $xs)" "stdout: $xout" "stderr: $xerr" \
 		"--- cp (status $CP_STATUS)" "stdout: $CP_OUT" "stderr: $CP_ERR"
 
-	local nout nerr
-	local cout=$CP_OUT cerr=$CP_ERR
-	nout=$(_normalise "$xout")
-	nerr=$(_normalise "$xerr")
+	# the comparison is on the exact bytes, trailing newlines included
+	local nout nerr cout cerr
+	cout=$(cat "$T/.cp.out"; printf x)
+	cerr=$(cat "$T/.cp.err"; printf x)
+	nout=$(cat "$T/.xcp.out"; printf x)
+	nerr=$(cat "$T/.xcp.err"; printf x)
+	nout=$(_normalise "$nout")
+	nerr=$(_normalise "$nerr")
 	if [[ -n $unordered ]]; then
-		nout=$(sort <<<"$nout")
-		nerr=$(sort <<<"$nerr")
-		cout=$(sort <<<"$cout")
-		cerr=$(sort <<<"$cerr")
+		nout=$(sort <<<"${nout%x}"; printf x)
+		nerr=$(sort <<<"${nerr%x}"; printf x)
+		cout=$(sort <<<"${cout%x}"; printf x)
+		cerr=$(sort <<<"${cerr%x}"; printf x)
+	fi
+	if [[ -n $statusonly ]]; then
+		nout=$cout
+		nerr=$cerr
 	fi
 	if [[ $xs != "$CP_STATUS" || $nout != "$cout" || $nerr != "$cerr" ]]; then
-		batslib_print_kv_single_or_multi 10 \
+		batslib_print_kv_single_or_multi 16 \
 			'command' "$*" \
 			'cp status' "$CP_STATUS" \
 			'xcp status' "$xs" \
 			'cp stdout' "$CP_OUT" \
 			'xcp stdout' "$xout" \
 			'cp stderr' "$CP_ERR" \
-			'xcp stderr' "$xerr" |
+			'xcp stderr' "$xerr" \
+			'exact cp stdout' "$(printf '%q' "${cout%x}")" \
+			'exact xcp stdout' "$(printf '%q' "${nout%x}")" \
+			'exact cp stderr' "$(printf '%q' "${cerr%x}")" \
+			'exact xcp stderr' "$(printf '%q' "${nerr%x}")" |
 			batslib_decorate 'xcp and cp differ' |
 			fail
 	fi

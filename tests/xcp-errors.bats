@@ -122,12 +122,19 @@ make_err_fixture() {
 	[[ -L $W/sl ]] || fail "sl was replaced"
 }
 
-@test "same file with -a and with --remove-destination" {
+@test "same file with -a; but --remove-destination onto a hardlink succeeds" {
 	make_err_fixture
 	cmp_with_cp -- -a a hl
+	assert_failure 1
 	assert_equal "$(cat "$W/a")" 'content of a'
+	assert_equal "$(inode_of "$W/a")" "$(inode_of "$W/hl")"
+	# GNU cp 9.1: with --remove-destination, 'a' onto its own hardlink 'hl'
+	# is not an error: hl is unlinked and recreated as a separate copy
 	cmp_with_cp -- --remove-destination a hl
+	assert_success
 	assert_equal "$(cat "$W/a")" 'content of a'
+	assert_equal "$(cat "$W/hl")" 'content of a'
+	assert_not_equal "$(inode_of "$W/a")" "$(inode_of "$W/hl")"
 }
 
 @test "nonexistent destination directory: cannot create regular file" {

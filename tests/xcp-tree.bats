@@ -109,7 +109,9 @@ make_dangling_tree() {
 
 	# special files
 	[[ -p $d/special/fifo ]] || fail "fifo is not a FIFO"
-	[[ -S $d/special/sock ]] || fail "sock is not a socket"
+	if [[ -S $s/special/sock ]]; then # (needs python3 to be made)
+		[[ -S $d/special/sock ]] || fail "sock is not a socket"
+	fi
 	[[ -c $d/special/chardev ]] || fail "chardev is not a char device"
 	[[ -b $d/special/blockdev ]] || fail "blockdev is not a block device"
 	assert_equal "$(stat -c %t:%T "$d/special/chardev")" 1:3

@@ -54,6 +54,7 @@ struct node {
 };
 
 static int	copy_node(struct run *, struct node *, struct level *);
+static void	sort_by_inode(int, struct walk_dir *);
 
 int
 run_init(struct run *r, const struct policy *pol, const struct run_ops *ops)
@@ -197,6 +198,12 @@ prepare_replace(struct run *r, struct node *n, bool *exists,
 	if (same) {
 		if (pol->link == LINK_HARD)
 			return 0;
+		/* Another name of the source goes away first: no clash. */
+		if (pol->remove_destination && n->st.st_nlink > 1 &&
+		    !S_ISLNK(old->st_mode))
+			same = false;
+	}
+	if (same) {
 		report(r, RE_SAME_FILE, 0, n->spath, n->dpath);
 		return -1;
 	}
@@ -829,7 +836,8 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		if (walk_list(me.sfd, &d) == -1) {
 			report(r, RE_OPEN_DIR, errno, n->spath, n->dpath);
 			ret = -1;
-		}
+		} else if (r->inode_order)
+			sort_by_inode(me.sfd, &d);
 	}
 	for (i = 0; i < d.n && !r->stopped && !r->into_self; i++) {
 		memset(&child, 0, sizeof(child));
@@ -920,7 +928,7 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 		flags = 0;
 	exists = fstatat(n->ddir, n->dname, &old, flags) == 0;
 	if (!exists && errno != ENOENT) {
-		report(r, create_err(n), errno, n->spath, n->dpath);
+		report(r, RE_STAT, errno, n->dpath, n->dpath);
 		return -1;
 	}
 	if (!exists && n->dst_slash && !S_ISDIR(n->st.st_mode)) {
@@ -957,6 +965,76 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	    inomap_put(&r->links, n->st.st_dev, n->st.st_ino, n->dpath) == -1)
 		report(r, RE_NOMEM, ENOMEM, n->spath, n->dpath);
 	return rc;
+}
+
+/* Whether the directory fd is (dev, ino) or below it. */
+static bool
+inside(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st, pst;
+	int cur, up, depth;
+	bool found = false;
+
+	if ((cur = dup(fd)) == -1)
+		return false;
+	for (depth = 0; depth < 4096; depth++) {
+		if (fstat(cur, &st) == -1)
+			break;
+		if (st.st_dev == dev && st.st_ino == ino) {
+			found = true;
+			break;
+		}
+		up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up == -1 || fstat(up, &pst) == -1) {
+			if (up != -1)
+				close(up);
+			break;
+		}
+		close(cur);
+		cur = up;
+		if (pst.st_dev == st.st_dev && pst.st_ino == st.st_ino)
+			break;		/* the root */
+	}
+	close(cur);
+	return found;
+}
+
+struct ino_name {
+	ino_t		 ino;
+	char		*name;
+};
+
+static int
+cmp_ino(const void *a, const void *b)
+{
+	const struct ino_name *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * Copying a directory into itself, cp stops at the copy, which it meets
+ * last because it reads entries in inode order; do the same so that the
+ * same entries get copied.
+ */
+static void
+sort_by_inode(int dirfd, struct walk_dir *d)
+{
+	struct ino_name *v;
+	struct stat st;
+	size_t i;
+
+	if (d->n < 2 || (v = calloc(d->n, sizeof(*v))) == NULL)
+		return;
+	for (i = 0; i < d->n; i++) {
+		v[i].name = d->names[i];
+		v[i].ino = fstatat(dirfd, d->names[i], &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 ? st.st_ino : 0;
+	}
+	qsort(v, d->n, sizeof(*v), cmp_ino);
+	for (i = 0; i < d->n; i++)
+		d->names[i] = v[i].name;
+	free(v);
 }
 
 /* Split a destination path into its directory and its last name. */
@@ -1026,12 +1104,16 @@ run_copy(struct run *r, const char *src, const char *dst)
 	if (pfd == -1 || fstat(pfd, &pst) == -1) {
 		if (S_ISDIR(n.st.st_mode) && !r->pol->recursive)
 			report(r, RE_OMIT_DIR, 0, src, dst);
+		else if (errno == ENOTDIR)
+			report(r, RE_STAT, errno, dst, dst);
 		else
 			report(r, create_err(&n), errno, src, dst);
 	} else {
 		n.ddir = pfd;
 		n.dname = base;
 		n.ddev = pst.st_dev;
+		r->inode_order = S_ISDIR(n.st.st_mode) &&
+		    inside(pfd, n.st.st_dev, n.st.st_ino);
 		(void)copy_node(r, &n, NULL);
 	}
 	if (pfd != -1)

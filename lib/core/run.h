@@ -88,6 +88,7 @@ struct run {
 	ino_t		 self_ino;	/* for this operand, to skip it */
 	bool		 self_set;
 	bool		 into_self;	/* found it: stop this operand */
+	bool		 inode_order;	/* the copy lands inside the source */
 	unsigned	 tmp_seq;
 	bool		 no_tmpfile;	/* O_TMPFILE is not supported */
 };
