@@ -280,7 +280,8 @@ meta_for(const struct run *r, const struct node *n, int src_fd,
 		q->mode = n->st.st_mode & 07777;
 	else if (old != NULL)
 		q->mode = old->st_mode & 07777;
-	else if (pol->default_mode)
+	else if (pol->default_mode && (S_ISREG(n->st.st_mode) ||
+	    S_ISDIR(n->st.st_mode)))
 		q->mode = S_ISDIR(n->st.st_mode) ? (n->st.st_mode & S_ISVTX) |
 		    (0777 & ~r->umask) : 0666 & ~r->umask;
 	else if (S_ISDIR(n->st.st_mode))
