@@ -4,9 +4,10 @@
  *
  *     diff <(treedump A) <(treedump B)
  *
- * Usage: treedump [-A] [-H] [-X] [-x PREFIX]... [-n EPOCH] DIR
+ * Usage: treedump [-A] [-D] [-H] [-X] [-x PREFIX]... [-n EPOCH] DIR
  *
  *   -A        omit atimes
+ *   -D        omit directory mtimes (a replaced file changes its parent)
  *   -H        omit the data/hole map of regular files
  *   -X        omit extended attributes (and so POSIX ACLs)
  *   -x PREFIX omit the extended attributes whose name starts with PREFIX
@@ -70,6 +71,7 @@
 static int opt_no_atime;
 static int opt_no_holes;
 static int opt_no_xattr;
+static int opt_no_dir_mtime;
 static int opt_new_set;
 static long long opt_new_epoch;
 static int exit_status;
@@ -523,7 +525,8 @@ static int describe(int dirfd, const char *name, const char *relpath,
 		   (unsigned long)st->st_gid);
 	if (!S_ISDIR(st->st_mode))
 		str_printf(&s, " size=%lld", (long long)st->st_size);
-	add_time(&s, "mtime", &st->st_mtim);
+	if (!(S_ISDIR(st->st_mode) && opt_no_dir_mtime))
+		add_time(&s, "mtime", &st->st_mtim);
 	if (S_ISREG(st->st_mode) && !opt_no_atime)
 		add_time(&s, "atime", &st->st_atim);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
@@ -667,7 +670,7 @@ static void resolve_links(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: treedump [-A] [-H] [-X] [-x PREFIX]... [-n EPOCH] DIR\n");
+		"usage: treedump [-A] [-D] [-H] [-X] [-x PREFIX]... [-n EPOCH] DIR\n");
 	exit(2);
 }
 
@@ -677,9 +680,10 @@ int main(int argc, char **argv)
 	struct stat st;
 	size_t i;
 
-	while ((c = getopt(argc, argv, "AHXx:n:")) != -1) {
+	while ((c = getopt(argc, argv, "ADHXx:n:")) != -1) {
 		switch (c) {
 		case 'A': opt_no_atime = 1; break;
+		case 'D': opt_no_dir_mtime = 1; break;
 		case 'H': opt_no_holes = 1; break;
 		case 'X': opt_no_xattr = 1; break;
 		case 'x':
