@@ -3,14 +3,15 @@
 # Works with the bash-completion package when it is loaded, and falls back
 # to plain compgen when its helpers (_init_completion, _filedir) are absent.
 
-_xcp_long_opts='--archive --attributes-only --backup --backup= --debug
+_xcp_long_opts='--archive --attributes-only --backup --backup= --context
+    --context= --copy-contents --debug
     --force --interactive --link --dereference --no-clobber
     --no-dereference --preserve --preserve= --no-preserve= --parents
     --recursive --reflink --reflink= --remove-destination --sparse=
     --strip-trailing-slashes --symbolic-link --suffix= --target-directory=
     --no-target-directory --update --verbose --one-file-system --help
     --version'
-_xcp_short_opts='-a -b -d -f -H -i -l -L -n -P -p -R -r -s -S -t -T -u -v -x'
+_xcp_short_opts='-a -b -d -f -H -i -l -L -n -P -p -R -r -s -S -t -T -u -v -x -Z'
 _xcp_attrs='mode ownership timestamps links context xattr all'
 
 # _xcp_files [-d]: complete file names (directories only with -d) for $cur.

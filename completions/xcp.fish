@@ -2,6 +2,8 @@
 
 complete -c xcp -s a -l archive -d 'Same as -dR --preserve=all'
 complete -c xcp -l attributes-only -d 'Copy only the attributes, not the file data'
+complete -c xcp -l copy-contents -d 'Read FIFOs and devices as data when recursive'
+complete -c xcp -s Z -l context -d 'Accepted for compatibility; sets no SELinux context'
 complete -c xcp -l backup -f -a 'none\t"Never make backups"
 off\t"Never make backups"
 numbered\t"Make numbered backups"

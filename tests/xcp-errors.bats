@@ -231,3 +231,15 @@ _enospc_setup() {
 	sync
 	assert_equal "$(cat "$MNT/dst/small")" fits
 }
+
+@test "setuid and setgid bits are dropped when the owner cannot be kept, like cp -p" {
+	require_root "setpriv to an unprivileged user"
+	mkdir -p "$T/in"
+	printf 'tool\n' >"$T/in/s"
+	chmod 6755 "$T/in/s"
+	chown 65534:65534 "$T/in"
+	cmp_with_cp --as-nobody -- -p s c
+	assert_success
+	assert_equal "$(stat -c '%a %u' "$W/c")" '755 65534'
+	assert_equal "$(stat -c '%a %u' "$W/s")" '6755 0'
+}
