@@ -386,15 +386,21 @@ keep_xattrs(struct run *r, const struct node *n, int dfd)
 	close(fd);
 }
 
-/* Link the finished O_TMPFILE inode dfd to its final name. */
+/*
+ * Link the finished O_TMPFILE inode dfd to its final name.  An existing
+ * file is replaced by linking to a temporary name and renaming over it, so
+ * the name always refers to a complete file and a killed run leaves no
+ * temporary file behind until the very last moment.
+ */
 static int
-link_tmpfile(struct run *r, struct node *n, int dfd)
+link_tmpfile(struct run *r, struct node *n, int dfd, bool replace)
 {
 	char proc[64], tmp[64];
 
-	if (linkat(dfd, "", n->ddir, n->dname, AT_EMPTY_PATH) == 0)
+	if (!replace &&
+	    linkat(dfd, "", n->ddir, n->dname, AT_EMPTY_PATH) == 0)
 		return 0;
-	if (errno == EEXIST) {
+	if (replace || errno == EEXIST) {
 		/* Someone made the name meanwhile: replace it whole. */
 		tmp_name(r, tmp, sizeof(tmp));
 		if (linkat(dfd, "", n->ddir, tmp, AT_EMPTY_PATH) == -1)
@@ -485,7 +491,7 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		in_place = true;
 	} else {
-		if (!exists && !r->no_tmpfile) {
+		if (!r->no_tmpfile) {
 			dfd = openat(n->ddir, ".", O_TMPFILE | O_WRONLY |
 			    O_CLOEXEC, 0600);
 			if (dfd == -1 && (errno == EOPNOTSUPP ||
@@ -525,7 +531,7 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 			goto out;
 		}
 		named = false;
-	} else if (!in_place && link_tmpfile(r, n, dfd) == -1) {
+	} else if (!in_place && link_tmpfile(r, n, dfd, exists) == -1) {
 		report(r, RE_CREATE, errno, n->spath, n->dpath);
 		goto out;
 	}
