@@ -1,0 +1,137 @@
+/*
+ * XXH3-128 hashing.  The _dispatch entry points pick the widest vector
+ * unit at run time; configure enables them when xxh_x86dispatch.h exists.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+#ifdef HAVE_XXH_X86DISPATCH_H
+#include <xxh_x86dispatch.h>
+#define UPDATE	XXH3_128bits_update_dispatch
+#define ONESHOT	XXH3_128bits_dispatch
+#else
+#define UPDATE	XXH3_128bits_update
+#define ONESHOT	XXH3_128bits
+#endif
+
+#include "core/hash.h"
+
+int
+hash_init(struct hash *h)
+{
+	XXH3_state_t *st;
+
+	if ((st = XXH3_createState()) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	XXH3_128bits_reset(st);
+	h->state = st;
+	return 0;
+}
+
+void
+hash_update(struct hash *h, const void *p, size_t n)
+{
+	(void)UPDATE(h->state, p, n);
+}
+
+static void
+canonical(XXH128_hash_t v, unsigned char *out)
+{
+	XXH128_canonical_t c;
+
+	XXH128_canonicalFromHash(&c, v);
+	memcpy(out, c.digest, HASH_LEN);
+}
+
+void
+hash_final(struct hash *h, unsigned char *out)
+{
+	canonical(XXH3_128bits_digest(h->state), out);
+	hash_free(h);
+}
+
+void
+hash_free(struct hash *h)
+{
+	if (h->state != NULL)
+		XXH3_freeState(h->state);
+	h->state = NULL;
+}
+
+void
+hash_buf(const void *p, size_t n, unsigned char *out)
+{
+	canonical(ONESHOT(p, n), out);
+}
+
+int
+hash_fd(int fd, unsigned char *out)
+{
+	static _Thread_local char *buf;
+	struct hash h;
+	off_t off = 0;
+	ssize_t r;
+
+	if (buf == NULL && (buf = malloc(1 << 20)) == NULL)
+		return -1;
+	if (hash_init(&h) == -1)
+		return -1;
+	for (;;) {
+		r = pread(fd, buf, 1 << 20, off);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			hash_free(&h);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		hash_update(&h, buf, (size_t)r);
+		off += r;
+	}
+	hash_final(&h, out);
+	return 0;
+}
+
+void
+hash_hex(const unsigned char *v, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < HASH_LEN; i++) {
+		out[2 * i] = digits[v[i] >> 4];
+		out[2 * i + 1] = digits[v[i] & 15];
+	}
+	out[HASH_HEX_LEN] = '\0';
+}
+
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+hash_parse(const char *s, unsigned char *out)
+{
+	int i, hi, lo;
+
+	for (i = 0; i < HASH_LEN; i++) {
+		if ((hi = nibble(s[2 * i])) < 0 || (lo = nibble(s[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}

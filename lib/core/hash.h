@@ -1,0 +1,37 @@
+/*
+ * Content hashing: XXH3-128 through libxxhash's streaming API, with the
+ * run-time CPU dispatch (AVX2 where present) when the library has it.
+ * Hashes print in the canonical lowercase hex of `xxhsum -H2`.
+ */
+#ifndef HASH_H
+#define HASH_H
+
+#include <stddef.h>
+
+#define HASH_LEN	16
+#define HASH_HEX_LEN	(2 * HASH_LEN)
+
+struct hash {
+	void		*state;		/* XXH3_state_t */
+};
+
+/* Start a hash.  Returns 0, or -1 with errno ENOMEM. */
+int	hash_init(struct hash *);
+void	hash_update(struct hash *, const void *, size_t);
+/* Finish into out (canonical byte order) and free the state. */
+void	hash_final(struct hash *, unsigned char *);
+void	hash_free(struct hash *);
+
+/* The hash of a buffer in one call. */
+void	hash_buf(const void *, size_t, unsigned char *);
+
+/* Hash the whole content of fd from offset 0.  Returns 0 or -1. */
+int	hash_fd(int, unsigned char *);
+
+/* out: HASH_HEX_LEN + 1 bytes, NUL-terminated lowercase hex. */
+void	hash_hex(const unsigned char *, char *);
+
+/* Parse HASH_HEX_LEN hex digits.  Returns 0, or -1 when malformed. */
+int	hash_parse(const char *, unsigned char *);
+
+#endif
