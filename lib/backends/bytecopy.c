@@ -92,8 +92,13 @@ bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 		errno = ENOMEM;
 		return -1;
 	}
-	/* Pipes and character devices cannot seek; they start at 0 anyway. */
-	if (start != 0 && lseek(x->src_fd, start, SEEK_SET) == -1) {
+	/*
+	 * SEEK_DATA and SEEK_HOLE moved the offset: always go back to where
+	 * this segment starts.  Pipes and character devices cannot seek, and
+	 * are only ever read whole from where they are.
+	 */
+	if (lseek(x->src_fd, start, SEEK_SET) == -1 &&
+	    (errno != ESPIPE || start != 0)) {
 		x->read_failed = true;
 		return -1;
 	}

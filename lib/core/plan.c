@@ -27,8 +27,7 @@ plan_entry(const struct policy *pol, const struct plan_entry *e)
 	/* FIFOs, sockets and devices: recreated under -R, read otherwise. */
 	if (pol->recursive && !pol->copy_contents)
 		return ACTION_MKNOD;
-	if (S_ISSOCK(e->mode))
-		return ACTION_MKNOD;
+	/* Not recursive: read it, like cp (a socket then fails to open). */
 	return ACTION_FILE;
 }
 

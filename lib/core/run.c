@@ -92,7 +92,12 @@ report(struct run *r, enum run_err kind, int err, const char *src,
 	struct run_event ev;
 
 	r->errors++;
-	if (backend_fatal(err))
+	/*
+	 * A full or failing destination stops the run; a source that cannot
+	 * be read is one file's problem, as in cp.
+	 */
+	if (backend_fatal(err) && kind != RE_READ && kind != RE_OPEN_READ &&
+	    kind != RE_OPEN_DIR && kind != RE_STAT && kind != RE_READLINK)
 		r->stopped = true;
 	ev.kind = kind;
 	ev.err = err;
@@ -279,7 +284,8 @@ meta_for(const struct run *r, const struct node *n, int src_fd,
 	if (pol->preserve & PRESERVE_MODE)
 		q->mode = n->st.st_mode & 07777;
 	else if (old != NULL)
-		q->mode = old->st_mode & 07777;
+		/* Writing would clear set-id bits of an ordinary user's file. */
+		q->mode = old->st_mode & (r->privileged ? 07777 : 0777);
 	else if (pol->default_mode && (S_ISREG(n->st.st_mode) ||
 	    S_ISDIR(n->st.st_mode)))
 		q->mode = S_ISDIR(n->st.st_mode) ? (n->st.st_mode & S_ISVTX) |
@@ -296,6 +302,22 @@ meta_for(const struct run *r, const struct node *n, int src_fd,
 		q->st = ost;
 		q->owner = true;
 	}
+}
+
+/*
+ * The mode to create a new file with when its mode is not preserved: the
+ * source's permission bits (0666 under --no-preserve=mode), so that the
+ * kernel applies the umask or the directory's default ACL just as it does
+ * for cp.  Preserved modes are set later; start private.
+ */
+static mode_t
+create_mode(const struct run *r, const struct node *n, bool replaced)
+{
+	if (replaced || (r->pol->preserve & PRESERVE_MODE))
+		return 0600;
+	if (r->pol->default_mode)
+		return 0666;
+	return n->st.st_mode & 0777;
 }
 
 /* Move the data of sfd into dfd; returns the strategy used or NONE. */
@@ -403,7 +425,11 @@ link_tmpfile(struct run *r, struct node *n, int dfd, bool replace)
 	if (replace || errno == EEXIST) {
 		/* Someone made the name meanwhile: replace it whole. */
 		tmp_name(r, tmp, sizeof(tmp));
-		if (linkat(dfd, "", n->ddir, tmp, AT_EMPTY_PATH) == -1)
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dfd);
+		if (linkat(dfd, "", n->ddir, tmp, AT_EMPTY_PATH) == -1 &&
+		    ((errno != ENOENT && errno != EPERM) ||
+		    linkat(AT_FDCWD, proc, n->ddir, tmp, AT_SYMLINK_FOLLOW) ==
+		    -1))
 			return -1;
 		if (renameat(n->ddir, tmp, n->ddir, n->dname) == -1) {
 			int e = errno;
@@ -433,23 +459,29 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	uint64_t bytes = 0;
 	char tmp[64], *backup = NULL;
 	int sfd = -1, dfd = -1, flags, ret = -1, rc;
-	bool named = false, in_place = false, replaced;
+	bool named = false, in_place = false, replaced, tmpfile_mode = false;
 
-	rc = prepare_replace(r, n, &exists, old, &backup);
-	if (rc <= 0)
-		return rc;
-	replaced = exists;
-	if (exists && S_ISLNK(old->st_mode)) {
-		/* cp writes through a symlink to an existing file. */
+	if (exists && S_ISLNK(old->st_mode) && !pol->remove_destination &&
+	    pol->backup == BACKUP_NONE) {
+		/*
+		 * cp writes through a symlink to an existing file, and judges
+		 * -u, -n and the same-file rule by what it points to.
+		 */
 		if (fstatat(n->ddir, n->dname, &tst, 0) == -1) {
 			report(r, RE_DANGLING, 0, n->spath, n->dpath);
-			goto out;
+			return -1;
 		}
-		if (S_ISREG(tst.st_mode)) {
-			in_place = true;
-			*old = tst;
-		}
-	}
+		*old = tst;
+		in_place = !S_ISDIR(tst.st_mode);
+	} else if (exists && (S_ISCHR(old->st_mode) || S_ISBLK(old->st_mode) ||
+	    S_ISFIFO(old->st_mode)) && !pol->remove_destination &&
+	    pol->backup == BACKUP_NONE)
+		/* Data goes into an existing device or FIFO, as with cp. */
+		in_place = true;
+	rc = prepare_replace(r, n, &exists, old, &backup);
+	if (rc <= 0)
+		return rc < 0 ? -1 : 1;
+	replaced = exists;
 	if (exists && !in_place && S_ISREG(old->st_mode) &&
 	    faccessat(n->ddir, n->dname, W_OK, AT_EACCESS) == -1 &&
 	    errno == EACCES) {
@@ -484,7 +516,8 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 		goto out;
 	}
 	if (in_place)
-		dfd = openat(n->ddir, n->dname, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		dfd = openat(n->ddir, n->dname, pol->attributes_only ?
+		    O_RDONLY | O_CLOEXEC : O_WRONLY | O_TRUNC | O_CLOEXEC);
 	else if (pol->attributes_only && exists && S_ISREG(old->st_mode)) {
 		/* Only the attributes change; the data stays. */
 		dfd = openat(n->ddir, n->dname,
@@ -493,7 +526,8 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	} else {
 		if (!r->no_tmpfile) {
 			dfd = openat(n->ddir, ".", O_TMPFILE | O_WRONLY |
-			    O_CLOEXEC, 0600);
+			    O_CLOEXEC, create_mode(r, n, replaced));
+			tmpfile_mode = dfd != -1;
 			if (dfd == -1 && (errno == EOPNOTSUPP ||
 			    errno == EISDIR || errno == EINVAL))
 				r->no_tmpfile = true;
@@ -518,6 +552,9 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 		keep_xattrs(r, n, dfd);
 	meta_for(r, n, sfd, replaced ? old : NULL, &ost, &q);
 	if (in_place && !(pol->preserve & PRESERVE_MODE))
+		q.set_mode = false;
+	/* The kernel gave it the mode (umask or default ACL), as to cp's. */
+	if (tmpfile_mode && !replaced && !(pol->preserve & PRESERVE_MODE))
 		q.set_mode = false;
 	if (in_place && !(pol->preserve & PRESERVE_OWNER))
 		q.owner = false;
@@ -575,6 +612,8 @@ finish_place(struct node *n, bool use_tmp, const char *tmp)
 		errno = e;
 		return -1;
 	}
+	/* Two names of one inode: rename(2) did nothing, drop the spare. */
+	(void)unlinkat(n->ddir, tmp, 0);
 	return 0;
 }
 
@@ -621,8 +660,10 @@ copy_symlink(struct run *r, struct node *n, bool exists, struct stat *old)
 		return -1;
 	}
 	rc = prepare_replace(r, n, &exists, old, &backup);
-	if (rc <= 0)
+	if (rc <= 0) {
+		rc = rc < 0 ? -1 : 1;
 		goto done;
+	}
 	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
 	name = use_tmp ? tmp : n->dname;
 	if (symlinkat(target, n->ddir, name) == -1) {
@@ -659,16 +700,20 @@ copy_special(struct run *r, struct node *n, bool exists, struct stat *old)
 
 	rc = prepare_replace(r, n, &exists, old, &backup);
 	if (rc <= 0)
-		return rc;
+		return rc < 0 ? -1 : 1;
 	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
 	name = use_tmp ? tmp : n->dname;
-	if (mknodat(n->ddir, name, (n->st.st_mode & S_IFMT) | 0600,
+	if (mknodat(n->ddir, name, (n->st.st_mode & S_IFMT) |
+	    ((r->pol->preserve & PRESERVE_MODE) ? 0600 : n->st.st_mode & 0777),
 	    n->st.st_rdev) == -1) {
 		report(r, create_err(n), errno, n->spath, n->dpath);
 		free(backup);
 		return -1;
 	}
 	meta_for(r, n, -1, NULL, &ost, &q);
+	/* mknod(2) applied the umask or default ACL already. */
+	if (!(r->pol->preserve & PRESERVE_MODE))
+		q.set_mode = false;
 	if (meta_apply_at(n->ddir, name, false, &q, &m) == -1)
 		report_meta(r, n, &m);
 	if (finish_place(n, use_tmp, tmp) == -1) {
@@ -693,7 +738,7 @@ copy_hardlink(struct run *r, struct node *n, bool exists, struct stat *old)
 	target = inomap_get(&r->links, n->st.st_dev, n->st.st_ino);
 	rc = prepare_replace(r, n, &exists, old, &backup);
 	if (rc <= 0)
-		return rc;
+		return rc < 0 ? -1 : 1;
 	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
 	name = use_tmp ? tmp : n->dname;
 	if (backend_hardlink.link(AT_FDCWD, target, n->ddir, name, 0) == -1 ||
@@ -741,7 +786,7 @@ make_link(struct run *r, struct node *n, bool exists, struct stat *old,
 	}
 	rc = prepare_replace(r, n, &exists, old, &backup);
 	if (rc <= 0)
-		return rc;
+		return rc < 0 ? -1 : 1;
 	if (exists) {
 		if (!pol->force) {
 			report(r, symbolic ? RE_SYMLINK : RE_LINK, EEXIST,
@@ -783,6 +828,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	struct stat dst, ost;
 	struct meta_req q;
 	struct meta_result m;
+	mode_t want;
 	char *sp, *dp;
 	size_t i;
 	int flags, ret = 0;
@@ -798,8 +844,19 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		return -1;
 	}
 	/* Like cp, make the directory even when the source is unreadable. */
+	/*
+	 * Unless the mode is preserved, let the kernel apply the umask or
+	 * the parent's default ACL to the source's bits, as for cp; the owner
+	 * needs rwx while the children are made.
+	 */
+	if (pol->preserve & PRESERVE_MODE)
+		want = 0700;
+	else if (pol->default_mode)
+		want = 0777 | (n->st.st_mode & S_ISVTX);
+	else
+		want = n->st.st_mode & 01777;
 	if (!exists) {
-		if (mkdirat(n->ddir, n->dname, 0700) == -1) {
+		if (mkdirat(n->ddir, n->dname, want | S_IRWXU) == -1) {
 			report(r, RE_MKDIR, errno, n->spath, n->dpath);
 			return -1;
 		}
@@ -813,7 +870,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		return -1;
 	}
 	me.dfd = openat(n->ddir, n->dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    (n->depth == 0 ? 0 : O_NOFOLLOW));
+	    O_NOFOLLOW);
 	if (me.dfd == -1 || fstat(me.dfd, &dst) == -1) {
 		report(r, RE_MKDIR, errno, n->spath, n->dpath);
 		if (me.dfd != -1)
@@ -833,7 +890,12 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	if (made)
 		emit(r, n, STRATEGY_MKDIR, NULL, NULL, 0);
 	/* Deep trees: keep a bounded number of fds open. */
-	if (parent != NULL && n->depth >= FD_DEPTH && parent->sfd != -1) {
+	/*
+	 * ".." leads back only when no symlink was followed on the way down,
+	 * so under -L every level keeps its fds.
+	 */
+	if (parent != NULL && n->depth >= FD_DEPTH && parent->sfd != -1 &&
+	    pol->deref != DEREF_ALWAYS) {
 		close(parent->sfd);
 		close(parent->dfd);
 		parent->sfd = parent->dfd = -1;
@@ -888,9 +950,11 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	meta_for(r, n, me.sfd, NULL, &ost, &q);
 	if (!made && !(pol->preserve & PRESERVE_MODE))
 		q.set_mode = false;
-	else if (!(pol->preserve & PRESERVE_MODE))
-		/* Keep a set-group-ID bit inherited from the parent. */
-		q.mode |= dst.st_mode & S_ISGID;
+	else if (!(pol->preserve & PRESERVE_MODE)) {
+		/* Take back only the owner bits added for the copy. */
+		q.mode = dst.st_mode & 07777 & ~(S_IRWXU & ~want);
+		q.set_mode = q.mode != (dst.st_mode & 07777);
+	}
 	if (meta_apply_fd(me.dfd, &q, &m) == -1) {
 		report_meta(r, n, &m);
 		ret = -1;
@@ -931,11 +995,13 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	pe.seen_link = pe.multi_link && (pol->preserve & PRESERVE_LINKS) &&
 	    inomap_get(&r->links, n->st.st_dev, n->st.st_ino) != NULL;
 	flags = AT_SYMLINK_NOFOLLOW;
-	if (n->depth == 0 && S_ISDIR(n->st.st_mode))
-		flags = 0;
 	exists = fstatat(n->ddir, n->dname, &old, flags) == 0;
 	if (!exists && errno != ENOENT) {
 		report(r, RE_STAT, errno, n->dpath, n->dpath);
+		return -1;
+	}
+	if (exists && n->dst_slash && !S_ISDIR(old.st_mode)) {
+		report(r, RE_STAT, ENOTDIR, n->dpath, n->dpath);
 		return -1;
 	}
 	if (!exists && n->dst_slash && !S_ISDIR(n->st.st_mode)) {
@@ -951,11 +1017,11 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	case ACTION_MKDIR:
 		return copy_dir(r, n, parent, exists, &old);
 	case ACTION_HARDLINK:
-		return copy_hardlink(r, n, exists, &old);
+		return copy_hardlink(r, n, exists, &old) < 0 ? -1 : 0;
 	case ACTION_LINK:
-		return make_link(r, n, exists, &old, false);
+		return make_link(r, n, exists, &old, false) < 0 ? -1 : 0;
 	case ACTION_SYMLINK_TO:
-		return make_link(r, n, exists, &old, true);
+		return make_link(r, n, exists, &old, true) < 0 ? -1 : 0;
 	case ACTION_SYMLINK:
 		rc = copy_symlink(r, n, exists, &old);
 		break;
@@ -967,6 +1033,9 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 		rc = copy_file(r, n, exists, &old);
 		break;
 	}
+	/* 1: skipped (-n, -u, -i): nothing was made to link to. */
+	if (rc == 1)
+		return 0;
 	if (rc == 0 && pe.multi_link && (pol->preserve & PRESERVE_LINKS) &&
 	    !pe.seen_link &&
 	    inomap_put(&r->links, n->st.st_dev, n->st.st_ino, n->dpath) == -1)
