@@ -27,8 +27,11 @@ sparse_at_zero() {
 
 @test "xfs to ext4 and --reflink=never on xfs: data at offset 0 survives" {
 	local x e
-	x=$(mount_fs xfs 512M)
-	e=$(mount_fs ext4 256M)
+	# not in $( ): teardown must see the mounts to undo them
+	mount_fs xfs 512M >/dev/null
+	x=$MNT
+	mount_fs ext4 256M >/dev/null
+	e=$MNT
 	sparse_at_zero "$x/sp"
 	run "$XCP" --debug "$x/sp" "$e/sp"
 	assert_success
