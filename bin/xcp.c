@@ -453,7 +453,7 @@ main(int argc, char *argv[])
 	const char *target = NULL, *suffix = NULL, *vc = NULL;
 	bool no_target = false, strip = false, deref_set = false;
 	bool make_backups = false, sparse_set = false, hard = false;
-	bool sym = false;
+	bool sym = false, last_is_dir;
 	unsigned keep = 0, drop = 0;
 	char *dst, *base;
 	int ch, n, i, e;
@@ -656,10 +656,11 @@ main(int argc, char *argv[])
 		common_warn(0, _("extra operand %s"), common_quote(argv[2]));
 		common_try_help();
 	}
+	last_is_dir = target == NULL && is_dir(argv[argc - 1], &e);
 	if (target == NULL && !no_target &&
-	    (argc > 2 || is_dir(argv[argc - 1], &e) || x.parents)) {
+	    (argc > 2 || last_is_dir || x.parents)) {
 		target = argv[--argc];
-		if (!is_dir(target, &e)) {
+		if (!last_is_dir) {
 			if (x.parents) {
 				common_warn(0, _("with --parents, the "
 				    "destination must be a directory"));

@@ -92,8 +92,6 @@ static int
 start(struct manifest_writer *w)
 {
 	w->records = 0;
-	w->line = NULL;
-	w->alloc = 0;
 	if (hash_init(&w->h) == -1)
 		return -1;
 	if (emit(w, HEADER, strlen(HEADER)) == -1 ||
@@ -147,48 +145,47 @@ manifest_create(struct manifest_writer *w, const char *path)
 	return 0;
 }
 
+/* Emit a NUL-terminated string. */
+static int
+emit_str(struct manifest_writer *w, const char *p)
+{
+	return emit(w, p, strlen(p));
+}
+
 int
 manifest_add(struct manifest_writer *w, const struct manifest_record *r)
 {
-	char hex[HASH_HEX_LEN + 1], *path, *target = NULL, *nl;
-	int n;
+	char head[256], hex[HASH_HEX_LEN + 1], *path, *target = NULL;
+	int n, rc = -1;
 
-	if ((path = manifest_escape(r->path)) == NULL ||
-	    (r->target != NULL && (target = manifest_escape(r->target)) ==
-	    NULL)) {
-		free(path);
-		return -1;
-	}
 	if (r->has_hash)
 		hash_hex(r->hash, hex);
-	n = snprintf(w->line, w->alloc,
-	    "%c\t%04o\t%lu\t%lu\t%" PRIu64 "\t%lld.%09ld\t%s\t%s\t%s\t%s\n",
+	/* Every field up to the target has a bounded length. */
+	n = snprintf(head, sizeof(head),
+	    "%c\t%04o\t%lu\t%lu\t%" PRIu64 "\t%lld.%09ld\t%s\t%s\t",
 	    r->type, (unsigned)(r->mode & 07777), (unsigned long)r->uid,
 	    (unsigned long)r->gid, r->size, (long long)r->mtime.tv_sec,
 	    r->mtime.tv_nsec, r->has_hash ? hex : "-",
-	    r->strategy ? r->strategy : "-", target ? target : "-", path);
-	if (n >= 0 && (size_t)n >= w->alloc) {
-		if ((nl = realloc(w->line, (size_t)n + 1)) == NULL) {
-			free(path);
-			free(target);
-			return -1;
-		}
-		w->line = nl;
-		w->alloc = (size_t)n + 1;
-		n = snprintf(w->line, w->alloc,
-		    "%c\t%04o\t%lu\t%lu\t%" PRIu64 "\t%lld.%09ld\t%s\t%s\t%s\t%s\n",
-		    r->type, (unsigned)(r->mode & 07777),
-		    (unsigned long)r->uid, (unsigned long)r->gid, r->size,
-		    (long long)r->mtime.tv_sec, r->mtime.tv_nsec,
-		    r->has_hash ? hex : "-", r->strategy ? r->strategy : "-",
-		    target ? target : "-", path);
+	    r->strategy ? r->strategy : "-");
+	if (n < 0 || (size_t)n >= sizeof(head)) {
+		errno = EINVAL;
+		return -1;
 	}
+	if ((path = manifest_escape(r->path)) == NULL ||
+	    (r->target != NULL && (target = manifest_escape(r->target)) ==
+	    NULL))
+		goto out;
+	if (emit(w, head, (size_t)n) == -1 ||
+	    emit_str(w, target ? target : "-") == -1 ||
+	    emit(w, "\t", 1) == -1 || emit_str(w, path) == -1 ||
+	    emit(w, "\n", 1) == -1)
+		goto out;
+	w->records++;
+	rc = 0;
+out:
 	free(path);
 	free(target);
-	if (n < 0 || emit(w, w->line, (size_t)n) == -1)
-		return -1;
-	w->records++;
-	return 0;
+	return rc;
 }
 
 static int
@@ -223,8 +220,6 @@ manifest_commit(struct manifest_writer *w)
 	if (fprintf(w->fp, TRAILER "records=%" PRIu64 " xxh128=%s\n",
 	    w->records, hex) < 0 || fflush(w->fp) == EOF)
 		rc = -1;
-	free(w->line);
-	w->line = NULL;
 	if (w->path == NULL)
 		return rc;
 	if (rc == 0 && fsync(fileno(w->fp)) == -1)
@@ -256,8 +251,6 @@ void
 manifest_abort(struct manifest_writer *w)
 {
 	hash_free(&w->h);
-	free(w->line);
-	w->line = NULL;
 	if (w->path == NULL)
 		return;
 	if (w->fp != NULL)

@@ -37,8 +37,6 @@ struct manifest_writer {
 	char		*tmp;
 	struct hash	 h;
 	uint64_t	 records;
-	char		*line;
-	size_t		 alloc;
 };
 
 /*

@@ -129,11 +129,8 @@ emit(struct run *r, const struct node *n, enum strategy s,
 static enum run_err
 create_err(const struct node *n)
 {
-	const struct policy *pol;
-
 	if (S_ISDIR(n->st.st_mode))
 		return RE_MKDIR;
-	(void)pol;
 	if (S_ISLNK(n->st.st_mode))
 		return RE_SYMLINK;
 	if (S_ISFIFO(n->st.st_mode))
@@ -587,24 +584,26 @@ out:
 	return ret;
 }
 
-/* Create a symlink, FIFO, device or hard link under a temporary name when
- * the final one is taken, then rename it over. */
-static int
-place(struct run *r, bool exists, struct node *n, char *tmp, size_t len)
+/*
+ * The name to create a symlink, FIFO, device or hard link under: the final
+ * one, or a temporary one to rename over it when it is taken.
+ */
+static const char *
+place(struct run *r, bool exists, const struct node *n, char *tmp,
+    size_t len)
 {
-	(void)n;
 	if (!exists)
-		return 0;
+		return n->dname;
 	tmp_name(r, tmp, len);
-	return 1;
+	return tmp;
 }
 
 static int
-finish_place(struct node *n, bool use_tmp, const char *tmp)
+finish_place(struct node *n, bool exists, const char *tmp)
 {
 	int e;
 
-	if (!use_tmp)
+	if (!exists)
 		return 0;
 	if (renameat(n->ddir, tmp, n->ddir, n->dname) == -1) {
 		e = errno;
@@ -653,7 +652,7 @@ copy_symlink(struct run *r, struct node *n, bool exists, struct stat *old)
 	struct stat ost;
 	char tmp[64], *target, *backup = NULL;
 	const char *name;
-	int rc, use_tmp;
+	int rc;
 
 	if ((target = read_link(n->sdir, n->sname, n->st.st_size)) == NULL) {
 		report(r, RE_READLINK, errno, n->spath, n->dpath);
@@ -664,8 +663,7 @@ copy_symlink(struct run *r, struct node *n, bool exists, struct stat *old)
 		rc = rc < 0 ? -1 : 1;
 		goto done;
 	}
-	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
-	name = use_tmp ? tmp : n->dname;
+	name = place(r, exists, n, tmp, sizeof(tmp));
 	if (symlinkat(target, n->ddir, name) == -1) {
 		report(r, RE_SYMLINK, errno, target, n->dpath);
 		rc = -1;
@@ -675,7 +673,7 @@ copy_symlink(struct run *r, struct node *n, bool exists, struct stat *old)
 	q.set_mode = false;
 	if (meta_apply_at(n->ddir, name, true, &q, &m) == -1)
 		report_meta(r, n, &m);
-	if (finish_place(n, use_tmp, tmp) == -1) {
+	if (finish_place(n, exists, tmp) == -1) {
 		report(r, RE_SYMLINK, errno, target, n->dpath);
 		rc = -1;
 		goto done;
@@ -696,13 +694,12 @@ copy_special(struct run *r, struct node *n, bool exists, struct stat *old)
 	struct stat ost;
 	char tmp[64], *backup = NULL;
 	const char *name;
-	int rc, use_tmp;
+	int rc;
 
 	rc = prepare_replace(r, n, &exists, old, &backup);
 	if (rc <= 0)
 		return rc < 0 ? -1 : 1;
-	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
-	name = use_tmp ? tmp : n->dname;
+	name = place(r, exists, n, tmp, sizeof(tmp));
 	if (mknodat(n->ddir, name, (n->st.st_mode & S_IFMT) |
 	    ((r->pol->preserve & PRESERVE_MODE) ? 0600 : n->st.st_mode & 0777),
 	    n->st.st_rdev) == -1) {
@@ -716,7 +713,7 @@ copy_special(struct run *r, struct node *n, bool exists, struct stat *old)
 		q.set_mode = false;
 	if (meta_apply_at(n->ddir, name, false, &q, &m) == -1)
 		report_meta(r, n, &m);
-	if (finish_place(n, use_tmp, tmp) == -1) {
+	if (finish_place(n, exists, tmp) == -1) {
 		report(r, create_err(n), errno, n->spath, n->dpath);
 		free(backup);
 		return -1;
@@ -733,16 +730,15 @@ copy_hardlink(struct run *r, struct node *n, bool exists, struct stat *old)
 	const char *target;
 	char tmp[64], *backup = NULL;
 	const char *name;
-	int rc, use_tmp;
+	int rc;
 
 	target = inomap_get(&r->links, n->st.st_dev, n->st.st_ino);
 	rc = prepare_replace(r, n, &exists, old, &backup);
 	if (rc <= 0)
 		return rc < 0 ? -1 : 1;
-	use_tmp = place(r, exists, n, tmp, sizeof(tmp));
-	name = use_tmp ? tmp : n->dname;
+	name = place(r, exists, n, tmp, sizeof(tmp));
 	if (backend_hardlink.link(AT_FDCWD, target, n->ddir, name, 0) == -1 ||
-	    finish_place(n, use_tmp, tmp) == -1) {
+	    finish_place(n, exists, tmp) == -1) {
 		report(r, RE_LINK, errno, target, n->dpath);
 		free(backup);
 		return -1;
@@ -1202,7 +1198,6 @@ run_copy(struct run *r, const char *src, const char *dst)
 int
 run_copy_parents(struct run *r, const char *src, const char *dstdir)
 {
-	const struct policy *pol = r->pol;
 	struct made {
 		char	*dpath;
 		char	*spath;
@@ -1293,6 +1288,5 @@ run_copy_parents(struct run *r, const char *src, const char *dstdir)
 	}
 	free(made);
 	free(path);
-	(void)pol;
 	return ret == 0 && r->errors == before ? 0 : -1;
 }
