@@ -21,6 +21,9 @@
 
 #include "core/hash.h"
 
+/* Files up to this size are hashed in one call. */
+#define HASH_BUF	(1 << 20)
+
 int
 hash_init(struct hash *h)
 {
@@ -77,14 +80,32 @@ hash_fd(int fd, unsigned char *out)
 	static _Thread_local char *buf;
 	struct hash h;
 	off_t off = 0;
-	ssize_t r;
+	ssize_t r, first;
 
-	if (buf == NULL && (buf = malloc(1 << 20)) == NULL)
+	if (buf == NULL && (buf = malloc(HASH_BUF + 1)) == NULL)
 		return -1;
+	while ((first = pread(fd, buf, HASH_BUF, 0)) == -1 && errno == EINTR)
+		;
+	if (first == -1)
+		return -1;
+	/* Most files fit the buffer: one call, no streaming state. */
+	if (first < HASH_BUF) {
+		while ((r = pread(fd, buf + first, 1, first)) == -1 &&
+		    errno == EINTR)
+			;
+		if (r == -1)
+			return -1;
+		if (r == 0) {
+			hash_buf(buf, (size_t)first, out);
+			return 0;
+		}
+	}
 	if (hash_init(&h) == -1)
 		return -1;
+	hash_update(&h, buf, (size_t)first);
+	off = first;
 	for (;;) {
-		r = pread(fd, buf, 1 << 20, off);
+		r = pread(fd, buf, HASH_BUF, off);
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;

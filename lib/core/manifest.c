@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/afile.h"
 #include "core/manifest.h"
 
 #define HEADER		"#xcpm 1\n"
@@ -106,39 +107,24 @@ int
 manifest_stream(struct manifest_writer *w, FILE *fp)
 {
 	w->fp = fp;
-	w->path = w->tmp = NULL;
+	w->to_file = false;
 	return start(w);
 }
 
 int
 manifest_create(struct manifest_writer *w, const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	int fd, e;
+	int e;
 
-	w->fp = NULL;
-	w->path = strdup(path);
-	if (w->path == NULL || asprintf(&w->tmp, "%.*s.%s.XXXXXX",
-	    slash ? (int)(slash - path + 1) : 0, path,
-	    slash ? slash + 1 : path) == -1) {
-		free(w->path);
+	if (afile_create(&w->out, path) == -1)
 		return -1;
-	}
-	if ((fd = mkostemp(w->tmp, O_CLOEXEC)) == -1 ||
-	    (w->fp = fdopen(fd, "w")) == NULL) {
-		e = errno;
-		if (fd != -1) {
-			close(fd);
-			unlink(w->tmp);
-		}
-		free(w->tmp);
-		free(w->path);
-		errno = e;
-		return -1;
-	}
+	w->fp = w->out.fp;
+	w->to_file = true;
 	if (start(w) == -1) {
 		e = errno;
-		manifest_abort(w);
+		afile_abort(&w->out);
+		w->fp = NULL;
+		w->to_file = false;
 		errno = e;
 		return -1;
 	}
@@ -188,78 +174,39 @@ out:
 	return rc;
 }
 
-static int
-fsync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, rc;
-
-	dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") :
-	    strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		return -1;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 manifest_commit(struct manifest_writer *w)
 {
 	unsigned char v[HASH_LEN];
 	char hex[HASH_HEX_LEN + 1];
-	int e, rc = 0;
+	int rc = 0, e;
 
 	hash_final(&w->h, v);
 	hash_hex(v, hex);
 	if (fprintf(w->fp, TRAILER "records=%" PRIu64 " xxh128=%s\n",
 	    w->records, hex) < 0 || fflush(w->fp) == EOF)
 		rc = -1;
-	if (w->path == NULL)
+	if (!w->to_file)
 		return rc;
-	if (rc == 0 && fsync(fileno(w->fp)) == -1)
-		rc = -1;
-	e = errno;
-	if (fclose(w->fp) == EOF && rc == 0) {
-		rc = -1;
-		e = errno;
-	}
 	w->fp = NULL;
-	if (rc == 0 && rename(w->tmp, w->path) == -1) {
-		rc = -1;
+	w->to_file = false;
+	if (rc == -1) {
 		e = errno;
+		afile_abort(&w->out);
+		errno = e;
+		return -1;
 	}
-	if (rc == 0 && fsync_dir(w->path) == -1) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc == -1)
-		unlink(w->tmp);
-	free(w->tmp);
-	free(w->path);
-	w->tmp = w->path = NULL;
-	errno = e;
-	return rc;
+	return afile_commit(&w->out);
 }
 
 void
 manifest_abort(struct manifest_writer *w)
 {
 	hash_free(&w->h);
-	if (w->path == NULL)
-		return;
-	if (w->fp != NULL)
-		fclose(w->fp);
-	unlink(w->tmp);
-	free(w->tmp);
-	free(w->path);
+	if (w->to_file)
+		afile_abort(&w->out);
 	w->fp = NULL;
-	w->tmp = w->path = NULL;
+	w->to_file = false;
 }
 
 static int
@@ -296,6 +243,21 @@ manifest_open(struct manifest_reader *r, FILE *fp)
 	if (hash_init(&r->h) == -1)
 		return -1;
 	if (read_line(r, true) < 0 || strcmp(r->buf, "#xcpm 1") != 0)
+		return bad(r, "not an xcpm version 1 manifest");
+	return 0;
+}
+
+int
+manifest_open_header(struct manifest_reader *r, FILE *fp, const char *line,
+    size_t n)
+{
+	memset(r, 0, sizeof(*r));
+	r->fp = fp;
+	if (hash_init(&r->h) == -1)
+		return -1;
+	r->line = 1;
+	hash_update(&r->h, line, n);
+	if (n != strlen(HEADER) || memcmp(line, HEADER, n) != 0)
 		return bad(r, "not an xcpm version 1 manifest");
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "core/afile.h"
 #include "core/hash.h"
 
 struct manifest_record {
@@ -33,8 +34,8 @@ struct manifest_record {
 
 struct manifest_writer {
 	FILE		*fp;
-	char		*path;		/* final name, NULL for a stream */
-	char		*tmp;
+	struct afile	 out;		/* when written to a named file */
+	bool		 to_file;
 	struct hash	 h;
 	uint64_t	 records;
 };
@@ -81,6 +82,13 @@ struct manifest_reader {
  * 0, or -1 with errno EINVAL (not a manifest; why and line say more).
  */
 int	manifest_open(struct manifest_reader *, FILE *);
+
+/*
+ * The same, when the caller has already read the first line (n bytes with
+ * its newline) to tell the format.
+ */
+int	manifest_open_header(struct manifest_reader *, FILE *, const char *,
+	    size_t);
 
 /*
  * The next record, valid until the next call: returns 1, 0 at the end

@@ -1,0 +1,607 @@
+/*
+ * xsync: mirrors and snapshots (later), and the manifest commands that
+ * prove a tree holds what was written: manifest, verify and export.  Each
+ * subcommand is an entry of a table with its own options; the work is done
+ * by lib/core (census, verify, export).
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "core/afile.h"
+#include "core/census.h"
+#include "core/export.h"
+#include "core/manifest.h"
+#include "core/verify.h"
+
+/* Exit statuses, documented in xsync(1); rsync's where it has one. */
+#define EX_OK		0
+#define EX_USAGE	1	/* rsync: syntax or usage error */
+#define EX_DIFFER	2	/* verify: the tree differs */
+#define EX_FILES	3	/* rsync: errors selecting input/output files */
+#define EX_PARTIAL	23	/* rsync: some entries could not be read */
+
+struct command {
+	const char	*name;
+	int		(*run)(int, char **);
+	const char	*synopsis;
+};
+
+static int	cmd_manifest(int, char **);
+static int	cmd_verify(int, char **);
+static int	cmd_export(int, char **);
+
+static const struct command commands[] = {
+	{ "manifest", cmd_manifest, N_("[-j N] [-o FILE] DIR") },
+	{ "verify", cmd_verify, N_("[-j N] [--json] [-v] MANIFEST DIR") },
+	{ "export", cmd_export,
+	    N_("--format=mtree|xxhsum [-o FILE] MANIFEST") },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+enum {
+	OPT_FORMAT = 256,
+	OPT_HELP,
+	OPT_JSON,
+	OPT_VERSION
+};
+
+static void
+usage(void)
+{
+	size_t i;
+
+	printf(_("Usage: %s COMMAND [OPTION]... ARGS\n"), common_progname());
+	fputs(_("Mirror trees, take snapshots, and prove a tree holds what "
+	    "was written.\n\nCommands:\n"), stdout);
+	for (i = 0; i < NCOMMANDS; i++)
+		printf("  %s %s %s\n", common_progname(), commands[i].name,
+		    _(commands[i].synopsis));
+	fputs(_("\n"
+"  -j, --jobs=N      hash with N threads (default: one per CPU)\n"
+"  -o, --output=FILE write to FILE, atomically, instead of standard output\n"
+"      --json        verify: one JSON document on standard output\n"
+"  -v, --verbose     verify: a summary on standard error\n"
+"      --format=FMT  export: mtree or xxhsum\n"
+"      --help        display this help and exit\n"
+"      --version     output version information and exit\n"
+"\nExit status: 0 success (the tree matches), 1 usage error, 2 differences\n"
+"found, 3 a manifest, directory or output that cannot be used, 23 some\n"
+"entries could not be read.\n"), stdout);
+	exit(EX_OK);
+}
+
+static unsigned
+parse_jobs(const char *s)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || n < 1 ||
+	    n > 256) {
+		common_warn(0, _("invalid number of jobs: %s"),
+		    common_quote_arg(s));
+		common_try_help();
+	}
+	return (unsigned)n;
+}
+
+static const struct option sub_longopts[] = {
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	unsigned	 jobs;
+	const char	*output;
+	const char	*format;
+	bool		 json;
+	bool		 verbose;
+};
+
+/* Which options a subcommand takes. */
+#define TAKES_JOBS	0x01
+#define TAKES_OUTPUT	0x02
+#define TAKES_VERBOSE	0x04
+#define TAKES_JSON	0x08
+#define TAKES_FORMAT	0x10
+
+static unsigned
+option_bit(int ch)
+{
+	switch (ch) {
+	case 'j':
+		return TAKES_JOBS;
+	case 'o':
+		return TAKES_OUTPUT;
+	case 'v':
+		return TAKES_VERBOSE;
+	case OPT_JSON:
+		return TAKES_JSON;
+	case OPT_FORMAT:
+		return TAKES_FORMAT;
+	default:
+		return 0;
+	}
+}
+
+/* Parse one subcommand's options; allowed has the TAKES_ bits it takes. */
+static void
+parse(int argc, char **argv, unsigned allowed, struct opts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+j:o:v", sub_longopts, NULL)) !=
+	    -1) {
+		if (ch == OPT_HELP)
+			usage();
+		if (ch == OPT_VERSION) {
+			printf("xsync (%s) %s\n", PACKAGE_NAME,
+			    PACKAGE_VERSION);
+			exit(EX_OK);
+		}
+		if (ch == '?' || !(allowed & option_bit(ch))) {
+			if (ch != '?')
+				common_warn(0, _("option %s does not apply "
+				    "to '%s'"), argv[optind - 1], argv[0]);
+			common_try_help();
+		}
+		switch (ch) {
+		case 'j':
+			o->jobs = parse_jobs(optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_FORMAT:
+			o->format = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		}
+	}
+}
+
+static void
+operands(int argc, int want)
+{
+	if (argc - optind < want) {
+		common_warn(0, argc == optind ? _("missing operand") :
+		    _("missing operand after %s"),
+		    common_quote(common_progname()));
+		common_try_help();
+	}
+	if (argc - optind > want) {
+		common_warn(0, _("extra operand %s"), common_quote(""));
+		common_try_help();
+	}
+}
+
+static int	partial;
+
+/* The path of a tree entry ("." or "./a/b") as the user would type it. */
+static char *
+full_path(const char *root, const char *path)
+{
+	char *s;
+	size_t n = strlen(root);
+
+	if (strcmp(path, ".") == 0)
+		return strdup(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (asprintf(&s, "%.*s%s", (int)n, root, path + 1) == -1)
+		return NULL;
+	return s;
+}
+
+static void
+warn_entry(const char *root, const char *path, int err)
+{
+	char *full = full_path(root, path);
+
+	common_warn(err, _("cannot read %s"), common_quote(full ? full :
+	    path));
+	free(full);
+	partial = 1;
+}
+
+static void
+census_error(void *arg, const char *path, int err)
+{
+	warn_entry(arg, path, err);
+}
+
+static int
+cmd_manifest(int argc, char **argv)
+{
+	struct manifest_writer w;
+	struct census_ops ops;
+	struct opts o;
+	const char *dir;
+
+	parse(argc, argv, TAKES_JOBS | TAKES_OUTPUT, &o);
+	operands(argc, 1);
+	dir = argv[optind];
+	if ((o.output ? manifest_create(&w, o.output) :
+	    manifest_stream(&w, stdout)) == -1) {
+		common_warn(errno, _("cannot create %s"),
+		    common_quote(o.output ? o.output : "-"));
+		return EX_FILES;
+	}
+	ops.error = census_error;
+	ops.arg = (void *)dir;
+	if (census_tree(dir, &w, o.jobs, &ops) == -1) {
+		common_warn(errno, _("cannot read %s"), common_quote(dir));
+		manifest_abort(&w);
+		return EX_FILES;
+	}
+	if (manifest_commit(&w) == -1) {
+		common_warn(errno, _("cannot write %s"),
+		    common_quote(o.output ? o.output : "-"));
+		return EX_FILES;
+	}
+	return partial ? EX_PARTIAL : EX_OK;
+}
+
+struct report {
+	const char	*root;
+	bool		 json;
+	bool		 first;
+};
+
+static void
+json_str(const char *s)
+{
+	char *e = s ? manifest_escape(s) : NULL;
+	const char *p;
+
+	if (e == NULL) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (p = e; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			putchar('\\');
+		putchar(*p);
+	}
+	putchar('"');
+	free(e);
+}
+
+/* One field's value, as JSON. */
+static void
+json_value(unsigned bit, const struct manifest_record *r, const char *hash,
+    const char *algo)
+{
+	switch (bit) {
+	case VERIFY_TYPE:
+		printf("\"%c\"", r->type);
+		break;
+	case VERIFY_MODE:
+		printf("\"%04o\"", (unsigned)r->mode);
+		break;
+	case VERIFY_UID:
+		printf("%lu", (unsigned long)r->uid);
+		break;
+	case VERIFY_GID:
+		printf("%lu", (unsigned long)r->gid);
+		break;
+	case VERIFY_SIZE:
+		printf("%" PRIu64, r->size);
+		break;
+	case VERIFY_MTIME:
+		printf("\"%lld.%09ld\"", (long long)r->mtime.tv_sec,
+		    r->mtime.tv_nsec);
+		break;
+	case VERIFY_CONTENT:
+		if (hash != NULL)
+			printf("\"%s:%s\"", algo, hash);
+		else
+			fputs("null", stdout);
+		break;
+	case VERIFY_TARGET:
+		json_str(r->type == 'f' ? NULL : r->target);
+		break;
+	}
+}
+
+static const char *
+algo_name(const struct verify_diff *d)
+{
+	size_t n = d->want_hash ? strlen(d->want_hash) / 2 : 0;
+
+	return n == 16 ? "xxh128" : n == 20 ? "sha1" : n == 32 ? "sha256" :
+	    n == 48 ? "sha384" : n == 64 ? "sha512" : "md5";
+}
+
+static void
+json_side(const char *key, unsigned fields, const struct manifest_record *r,
+    const char *hash, const char *algo)
+{
+	unsigned bit;
+	bool first = true;
+
+	printf(",\"%s\":{", key);
+	for (bit = 1; bit < 1U << VERIFY_NFIELDS; bit <<= 1) {
+		if (!(fields & bit))
+			continue;
+		printf("%s\"%s\":", first ? "" : ",", verify_field_name(bit));
+		json_value(bit, r, hash, algo);
+		first = false;
+	}
+	putchar('}');
+}
+
+static void
+on_diff(void *arg, const struct verify_diff *d)
+{
+	static const char *const kinds[] = {
+		"missing", "extra", "changed", "unreadable"
+	};
+	struct report *rp = arg;
+	unsigned bit;
+	bool first = true;
+	char *e;
+
+	if (d->kind == VERIFY_UNREADABLE) {
+		warn_entry(rp->root, d->path, d->err);
+		if (!rp->json)
+			return;
+	}
+	if (rp->json) {
+		printf("%s\n{\"status\":\"%s\",\"path\":", rp->first ? "" :
+		    ",", kinds[d->kind]);
+		rp->first = false;
+		json_str(d->path);
+		if (d->kind == VERIFY_UNREADABLE) {
+			printf(",\"error\":");
+			json_str(strerror(d->err));
+		}
+		if (d->kind == VERIFY_CHANGED) {
+			fputs(",\"fields\":[", stdout);
+			for (bit = 1; bit < 1U << VERIFY_NFIELDS; bit <<= 1) {
+				if (!(d->fields & bit))
+					continue;
+				printf("%s\"%s\"", first ? "" : ",",
+				    verify_field_name(bit));
+				first = false;
+			}
+			putchar(']');
+			json_side("expected", d->fields, d->want, d->want_hash,
+			    algo_name(d));
+			json_side("actual", d->fields, d->got, d->got_hash,
+			    algo_name(d));
+		}
+		putchar('}');
+		return;
+	}
+	if ((e = manifest_escape(d->path)) == NULL)
+		err(EX_FILES, NULL);
+	fputs(kinds[d->kind], stdout);
+	if (d->kind == VERIFY_CHANGED) {
+		for (bit = 1; bit < 1U << VERIFY_NFIELDS; bit <<= 1) {
+			if (!(d->fields & bit))
+				continue;
+			printf("%c%s", first ? ' ' : ',',
+			    verify_field_name(bit));
+			first = false;
+		}
+	}
+	printf(" %s\n", e);
+	free(e);
+}
+
+/* Open a manifest operand: "-" is standard input. */
+static FILE *
+open_manifest(const char *path)
+{
+	FILE *fp;
+
+	if (strcmp(path, "-") == 0)
+		return stdin;
+	if ((fp = fopen(path, "re")) == NULL)
+		common_warn(errno, _("cannot open %s"), common_quote(path));
+	return fp;
+}
+
+static void
+bad_manifest(const char *path, int err, const char *why, uint64_t line)
+{
+	if (err != EINVAL || why == NULL)
+		common_warn(err, _("cannot read %s"), common_quote(path));
+	else if (line > 0)
+		common_warn(0, _("%s: line %" PRIu64 ": invalid manifest: %s"),
+		    common_quote(path), line, why);
+	else
+		common_warn(0, _("%s: invalid manifest: %s"),
+		    common_quote(path), why);
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct verify_stats st;
+	struct verify_ops ops;
+	struct report rp;
+	struct opts o;
+	const char *mpath;
+	FILE *fp;
+	int rc, e, status;
+
+	parse(argc, argv, TAKES_JOBS | TAKES_VERBOSE | TAKES_JSON, &o);
+	operands(argc, 2);
+	mpath = argv[optind];
+	rp.root = argv[optind + 1];
+	rp.json = o.json;
+	rp.first = true;
+	if ((fp = open_manifest(mpath)) == NULL)
+		return EX_FILES;
+	ops.diff = on_diff;
+	ops.arg = &rp;
+	if (o.json)
+		fputs("{\"differences\":[", stdout);
+	rc = verify_tree(fp, rp.root, o.jobs, &ops, &st);
+	e = errno;
+	if (fp != stdin)
+		fclose(fp);
+	if (rc == -1) {
+		if (e == EINVAL && st.why != NULL)
+			bad_manifest(mpath, e, st.why, st.line);
+		else
+			common_warn(e, _("cannot verify %s"),
+			    common_quote(rp.root));
+		status = EX_FILES;
+	} else if (st.unreadable > 0)
+		status = EX_PARTIAL;
+	else if (st.missing + st.extra + st.changed > 0)
+		status = EX_DIFFER;
+	else
+		status = EX_OK;
+	if (o.json) {
+		printf("%s],\"entries\":%" PRIu64 ",\"missing\":%" PRIu64
+		    ",\"extra\":%" PRIu64 ",\"changed\":%" PRIu64
+		    ",\"unreadable\":%" PRIu64 ",\"result\":\"%s\","
+		    "\"status\":%d}\n", rp.first ? "" : "\n", st.entries,
+		    st.missing, st.extra, st.changed, st.unreadable,
+		    status == EX_OK ? "match" : status == EX_DIFFER ?
+		    "differ" : status == EX_PARTIAL ? "incomplete" : "error",
+		    status);
+	}
+	if (o.verbose && rc == 0)
+		fprintf(stderr, _("%s: %" PRIu64 " entries: %" PRIu64
+		    " missing, %" PRIu64 " extra, %" PRIu64 " changed, %"
+		    PRIu64 " unreadable\n"), common_progname(), st.entries,
+		    st.missing, st.extra, st.changed, st.unreadable);
+	if (fflush(stdout) == EOF) {
+		common_warn(errno, _("write error"));
+		return EX_FILES;
+	}
+	return status;
+}
+
+static void
+export_skip(void *arg, const char *path, const char *why)
+{
+	(void)arg;
+	common_warn(0, _("%s not exported: %s"), common_quote(path), why);
+	partial = 1;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	struct manifest_reader r;
+	struct export_ops ops;
+	enum export_format fmt;
+	struct afile out;
+	struct opts o;
+	const char *mpath;
+	FILE *fp, *to = stdout;
+	int rc, e;
+
+	parse(argc, argv, TAKES_OUTPUT | TAKES_FORMAT, &o);
+	if (o.format == NULL) {
+		common_warn(0, _("export needs --format=mtree or "
+		    "--format=xxhsum"));
+		common_try_help();
+	}
+	if (strcmp(o.format, "mtree") == 0)
+		fmt = EXPORT_MTREE;
+	else if (strcmp(o.format, "xxhsum") == 0)
+		fmt = EXPORT_XXHSUM;
+	else {
+		common_warn(0, _("unknown format %s (mtree or xxhsum)"),
+		    common_quote_arg(o.format));
+		common_try_help();
+	}
+	operands(argc, 1);
+	mpath = argv[optind];
+	if ((fp = open_manifest(mpath)) == NULL)
+		return EX_FILES;
+	if (manifest_open(&r, fp) == -1) {
+		bad_manifest(mpath, errno, r.why, r.line);
+		manifest_close(&r);
+		if (fp != stdin)
+			fclose(fp);
+		return EX_FILES;
+	}
+	if (o.output != NULL) {
+		if (afile_create(&out, o.output) == -1) {
+			common_warn(errno, _("cannot create %s"),
+			    common_quote(o.output));
+			return EX_FILES;
+		}
+		to = out.fp;
+	}
+	ops.skip = export_skip;
+	ops.arg = NULL;
+	rc = export_manifest(&r, fmt, to, &ops);
+	e = errno;
+	if (rc == -1) {
+		if (e == EINVAL && r.why != NULL)
+			bad_manifest(mpath, e, r.why, r.line);
+		else
+			common_warn(e, _("cannot write %s"),
+			    common_quote(o.output ? o.output : "-"));
+		if (o.output != NULL)
+			afile_abort(&out);
+	} else if (o.output != NULL && afile_commit(&out) == -1) {
+		common_warn(errno, _("cannot write %s"),
+		    common_quote(o.output));
+		rc = -1;
+	} else if (o.output == NULL && fflush(stdout) == EOF) {
+		common_warn(errno, _("write error"));
+		rc = -1;
+	}
+	manifest_close(&r);
+	if (fp != stdin)
+		fclose(fp);
+	return rc == -1 ? EX_FILES : partial ? EX_PARTIAL : EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	common_init(argv[0]);
+	if (argc < 2) {
+		common_warn(0, _("missing command"));
+		common_try_help();
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		usage();
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("xsync (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return EX_OK;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	common_warn(0, _("unknown command %s"), common_quote_arg(argv[1]));
+	common_try_help();
+}

@@ -1,0 +1,29 @@
+/*
+ * Files that appear whole or not at all: written to a temporary file beside
+ * the final name, then flushed, fsync'd, renamed into place, and the
+ * directory fsync'd, so a crash leaves either the old file or the new one.
+ */
+#ifndef AFILE_H
+#define AFILE_H
+
+#include <stdio.h>
+
+struct afile {
+	FILE		*fp;		/* write here */
+	char		*path;		/* the final name */
+	char		*tmp;
+};
+
+/* Open a temporary file beside path.  Returns 0 or -1 with errno. */
+int	afile_create(struct afile *, const char *);
+
+/*
+ * Flush, fsync, close, rename into place and fsync the directory.  Returns
+ * 0, or -1 with errno (the temporary file is removed).
+ */
+int	afile_commit(struct afile *);
+
+/* Give up: close and remove the temporary file. */
+void	afile_abort(struct afile *);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * The ordered hashing queue.  A ring of items under one mutex: workers take
+ * the next unclaimed item that has a file, hash it without the lock, and
+ * mark it done; the caller pops from the head, waiting only when the oldest
+ * item is still being hashed.  One mutex is enough: each item costs a few
+ * microseconds of hashing at least, far more than the lock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/digest.h"
+#include "core/hashq.h"
+
+struct hashq_item {
+	void		*data;
+	int		 fd;
+	int		 algo;
+	int		 err;
+	bool		 done;
+	unsigned char	 hash[HASHQ_MAX];
+};
+
+static void *
+worker(void *arg)
+{
+	struct hashq *q = arg;
+	struct hashq_item *it;
+	unsigned char v[HASHQ_MAX];
+	int fd, algo, err, rc;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (q->next < q->tail &&
+		    q->ring[q->next & (q->cap - 1)].fd == -1)
+			q->next++;
+		if (q->next == q->tail) {
+			if (q->quit)
+				break;
+			pthread_cond_wait(&q->work, &q->mu);
+			continue;
+		}
+		it = &q->ring[q->next++ & (q->cap - 1)];
+		fd = it->fd;
+		algo = it->algo;
+		pthread_mutex_unlock(&q->mu);
+		if (algo == HASHQ_XXH128)
+			rc = hash_fd(fd, v);
+		else
+			rc = digest_fd((enum digest_type)algo, fd, v);
+		err = rc == -1 ? errno : 0;
+		close(fd);
+		pthread_mutex_lock(&q->mu);
+		memcpy(it->hash, v, HASHQ_MAX);
+		it->err = err;
+		it->fd = -1;
+		it->done = true;
+		q->fds--;
+		pthread_cond_broadcast(&q->done);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+unsigned
+hashq_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+int
+hashq_init(struct hashq *q, unsigned threads, size_t depth)
+{
+	unsigned i;
+	int e;
+
+	memset(q, 0, sizeof(*q));
+	if (threads == 0)
+		threads = hashq_cpus();
+	for (q->cap = 16; q->cap < depth; q->cap *= 2)
+		;
+	/* Enough files in flight to keep every worker busy, no more. */
+	q->max_fds = 64 + 16 * (size_t)threads;
+	if (q->max_fds > q->cap)
+		q->max_fds = q->cap;
+	q->ring = calloc(q->cap, sizeof(*q->ring));
+	q->threads = calloc(threads, sizeof(*q->threads));
+	if (q->ring == NULL || q->threads == NULL) {
+		free(q->ring);
+		free(q->threads);
+		errno = ENOMEM;
+		return -1;
+	}
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->work, NULL);
+	pthread_cond_init(&q->done, NULL);
+	for (i = 0; i < threads; i++) {
+		if ((e = pthread_create(&q->threads[i], NULL, worker, q)) !=
+		    0) {
+			q->nthreads = i;
+			hashq_free(q);
+			errno = e;
+			return -1;
+		}
+	}
+	q->nthreads = threads;
+	return 0;
+}
+
+void
+hashq_free(struct hashq *q)
+{
+	unsigned i;
+	size_t k;
+
+	if (q->ring == NULL)
+		return;
+	pthread_mutex_lock(&q->mu);
+	/* Files nobody will pop are not worth hashing. */
+	for (k = q->next; k < q->tail; k++) {
+		if (q->ring[k & (q->cap - 1)].fd != -1) {
+			close(q->ring[k & (q->cap - 1)].fd);
+			q->ring[k & (q->cap - 1)].fd = -1;
+		}
+	}
+	q->next = q->tail;
+	q->quit = true;
+	pthread_cond_broadcast(&q->work);
+	pthread_mutex_unlock(&q->mu);
+	for (i = 0; i < q->nthreads; i++)
+		pthread_join(q->threads[i], NULL);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->work);
+	pthread_cond_destroy(&q->done);
+	free(q->ring);
+	free(q->threads);
+	q->ring = NULL;
+	q->threads = NULL;
+}
+
+bool
+hashq_full(struct hashq *q, bool has_fd)
+{
+	bool full;
+
+	pthread_mutex_lock(&q->mu);
+	full = q->tail - q->head == q->cap || (has_fd &&
+	    q->fds >= q->max_fds);
+	pthread_mutex_unlock(&q->mu);
+	return full;
+}
+
+bool
+hashq_empty(const struct hashq *q)
+{
+	return q->tail == q->head;
+}
+
+bool
+hashq_ready(struct hashq *q)
+{
+	bool ready;
+
+	if (q->head == q->tail)
+		return false;
+	pthread_mutex_lock(&q->mu);
+	ready = q->ring[q->head & (q->cap - 1)].done;
+	pthread_mutex_unlock(&q->mu);
+	return ready;
+}
+
+int
+hashq_push(struct hashq *q, void *data, int fd, int algo)
+{
+	struct hashq_item *it;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->tail - q->head == q->cap || (fd != -1 &&
+	    q->fds >= q->max_fds)) {
+		pthread_mutex_unlock(&q->mu);
+		errno = EAGAIN;
+		return -1;
+	}
+	it = &q->ring[q->tail & (q->cap - 1)];
+	it->data = data;
+	it->fd = fd;
+	it->algo = algo;
+	it->err = -1;
+	it->done = fd == -1;
+	q->tail++;
+	if (fd != -1) {
+		q->fds++;
+		pthread_cond_signal(&q->work);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+void *
+hashq_pop(struct hashq *q, unsigned char *hash, int *err)
+{
+	struct hashq_item *it;
+	void *data;
+
+	if (q->head == q->tail)
+		return NULL;
+	pthread_mutex_lock(&q->mu);
+	it = &q->ring[q->head & (q->cap - 1)];
+	while (!it->done)
+		pthread_cond_wait(&q->done, &q->mu);
+	data = it->data;
+	*err = it->err;
+	if (it->err == 0)
+		memcpy(hash, it->hash, HASHQ_MAX);
+	q->head++;
+	pthread_mutex_unlock(&q->mu);
+	return data;
+}

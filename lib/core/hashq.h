@@ -1,0 +1,79 @@
+/*
+ * An ordered hashing queue: the caller pushes items in walk order, worker
+ * threads hash the open files among them (XXH3-128, one whole file per
+ * worker), and the caller pops the items back in the order it pushed them.
+ * Memory and open files are bounded by the queue's depth; output order
+ * never depends on which worker finished first.
+ */
+#ifndef HASHQ_H
+#define HASHQ_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/hash.h"
+
+/* What an item's file is hashed with: XXH3-128, or an enum digest_type. */
+#define HASHQ_XXH128	(-1)
+/* Room for any result: the largest digest (SHA-512). */
+#define HASHQ_MAX	64
+
+struct hashq_item;
+
+struct hashq {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 work;		/* an item to hash, or quit */
+	pthread_cond_t	 done;		/* an item was hashed */
+	struct hashq_item *ring;
+	size_t		 cap;		/* items in the ring, a power of two */
+	size_t		 head;		/* oldest item not popped */
+	size_t		 next;		/* next item for a worker */
+	size_t		 tail;		/* one past the newest item */
+	size_t		 fds;		/* open files in the queue */
+	size_t		 max_fds;
+	pthread_t	*threads;
+	unsigned	 nthreads;
+	bool		 quit;
+};
+
+/*
+ * Start threads workers (0: one per online CPU) and a queue of depth
+ * items.  Returns 0, or -1 with errno (ENOMEM, EAGAIN).
+ */
+int	hashq_init(struct hashq *, unsigned, size_t);
+
+/* Stop the workers and close the files still queued. */
+void	hashq_free(struct hashq *);
+
+/*
+ * Whether an item (with a file to hash when has_fd) would not fit: the
+ * caller must pop first.
+ */
+bool	hashq_full(struct hashq *, bool);
+
+/* Whether nothing is queued. */
+bool	hashq_empty(const struct hashq *);
+
+/* Whether the oldest item is ready to pop without waiting. */
+bool	hashq_ready(struct hashq *);
+
+/*
+ * Queue data, with fd to hash from offset 0 with algo (HASHQ_XXH128 or a
+ * digest type; the queue closes fd), or fd -1 for an item that only keeps
+ * its place in the order.  Returns 0, or -1 with errno EAGAIN when full.
+ */
+int	hashq_push(struct hashq *, void *, int, int);
+
+/*
+ * Pop the oldest item, waiting for its hash.  Returns its data (NULL when
+ * the queue is empty); *err is 0 with the hash in out (HASHQ_MAX bytes)
+ * when a file was hashed, the errno of a failed read, or -1 when the item
+ * had no file.
+ */
+void	*hashq_pop(struct hashq *, unsigned char *, int *);
+
+/* One worker per online CPU, at least one. */
+unsigned hashq_cpus(void);
+
+#endif
