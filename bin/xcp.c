@@ -21,12 +21,14 @@
 #include "core/policy.h"
 #include "core/record.h"
 #include "core/run.h"
+#include "core/scribe.h"
 
 enum {
 	OPT_ATTRIBUTES_ONLY = 256,
 	OPT_BACKUP,
 	OPT_COPY_CONTENTS,
 	OPT_DEBUG,
+	OPT_MANIFEST,
 	OPT_NO_PRESERVE,
 	OPT_PARENTS,
 	OPT_PRESERVE,
@@ -49,6 +51,7 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, 'f' },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "link", no_argument, NULL, 'l' },
+	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "no-clobber", no_argument, NULL, 'n' },
 	{ "no-dereference", no_argument, NULL, 'P' },
 	{ "no-preserve", required_argument, NULL, OPT_NO_PRESERVE },
@@ -79,6 +82,8 @@ struct xcp {
 	bool		 debug;
 	bool		 parents;
 	bool		 failed;
+	struct scribe	*scribe;	/* --manifest */
+	bool		 scribe_failed;
 };
 
 struct choice {
@@ -186,6 +191,7 @@ usage(void)
 "  -H                           follow symbolic links given on the command "
 "line\n"
 "  -l, --link                   hard link files instead of copying them\n"
+"      --manifest=FILE          write an xcpm manifest of the destination to FILE\n"
 "  -L, --dereference            always follow symbolic links in SOURCE\n"
 "  -n, --no-clobber             do not overwrite an existing file\n"
 "  -P, --no-dereference         never follow symbolic links in SOURCE\n"
@@ -349,7 +355,12 @@ record(void *arg, const struct record *rec)
 {
 	struct xcp *x = arg;
 
-	if (!x->verbose && !x->debug)
+	if (x->scribe != NULL && !x->scribe_failed &&
+	    scribe_add(x->scribe, rec) == -1) {
+		common_warn(errno, _("cannot write the manifest"));
+		x->scribe_failed = x->failed = true;
+	}
+	if ((!x->verbose && !x->debug) || rec->quiet || rec->post)
 		return;
 	if (rec->depth < 0) {
 		/* --parents prints the directories it makes unquoted. */
@@ -363,6 +374,41 @@ record(void *arg, const struct record *rec)
 	if (x->debug)
 		printf(" (strategy: %s)", policy_strategy_name(rec->strategy));
 	putchar('\n');
+}
+
+static void
+manifest_error(void *arg, const char *path, int err)
+{
+	struct xcp *x = arg;
+
+	common_warn(err, _("cannot hash %s for the manifest"),
+	    common_quote(path));
+	x->failed = true;
+}
+
+/*
+ * Name the entries of the next operand in the manifest: the destination
+ * itself is ".", or "./NAME" when several operands go into a directory.
+ */
+static void
+manifest_root(struct xcp *x, const char *dst, const char *rel)
+{
+	const char *base;
+	char *r;
+
+	if (x->scribe == NULL)
+		return;
+	if (rel != NULL) {
+		if (scribe_root(x->scribe, dst, rel) == -1)
+			err(1, NULL);
+		return;
+	}
+	base = strrchr(dst, '/');
+	base = base ? base + 1 : dst;
+	if (asprintf(&r, "./%s", base) == -1 ||
+	    scribe_root(x->scribe, dst, r) == -1)
+		err(1, NULL);
+	free(r);
 }
 
 static void
@@ -451,6 +497,8 @@ main(int argc, char *argv[])
 	struct run_ops ops;
 	struct policy *pol = &x.pol;
 	const char *target = NULL, *suffix = NULL, *vc = NULL;
+	const char *manifest = NULL;
+	struct scribe_ops sops;
 	bool no_target = false, strip = false, deref_set = false;
 	bool make_backups = false, sparse_set = false, hard = false;
 	bool sym = false, last_is_dir;
@@ -542,6 +590,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_ATTRIBUTES_ONLY:
 			pol->attributes_only = true;
+			break;
+		case OPT_MANIFEST:
+			manifest = optarg;
 			break;
 		case OPT_BACKUP:
 			make_backups = true;
@@ -682,9 +733,17 @@ main(int argc, char *argv[])
 	ops.ask = ask;
 	ops.removed = removed;
 	ops.arg = &x;
+	if (manifest != NULL) {
+		pol->manifest = true;
+		sops.error = manifest_error;
+		sops.arg = &x;
+		if ((x.scribe = scribe_open(manifest, 0, &sops)) == NULL)
+			err(1, _("cannot create %s"), common_quote(manifest));
+	}
 	if (run_init(&run, pol, &ops) == -1)
 		err(1, NULL);
 	if (target == NULL) {
+		manifest_root(&x, argv[1], ".");
 		(void)run_copy(&run, argv[0], argv[1]);
 	} else {
 		for (i = 0; i < argc && !run_stopped(&run); i++) {
@@ -695,6 +754,7 @@ main(int argc, char *argv[])
 				continue;
 			}
 			if (x.parents) {
+				manifest_root(&x, target, ".");
 				(void)run_copy_parents(&run, argv[i], target);
 				continue;
 			}
@@ -703,12 +763,22 @@ main(int argc, char *argv[])
 			    target[strlen(target) - 1] == '/' ? "" : "/",
 			    base) == -1)
 				err(1, NULL);
+			manifest_root(&x, dst, NULL);
 			(void)run_copy(&run, argv[i], dst);
 			free(dst);
 			free(base);
 		}
 	}
 	run_free(&run);
+	if (x.scribe != NULL) {
+		if (x.scribe_failed)
+			scribe_abort(x.scribe);
+		else if (scribe_commit(x.scribe) == -1) {
+			common_warn(errno, _("cannot write %s"),
+			    common_quote(manifest));
+			x.failed = true;
+		}
+	}
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, _("write error"));
 	return x.failed ? 1 : 0;

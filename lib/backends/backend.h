@@ -13,6 +13,8 @@
 
 #include "core/policy.h"
 
+struct hash;
+
 /* One data transfer from src_fd to dst_fd, both positioned at offset 0. */
 struct xfer {
 	int		 src_fd;
@@ -21,6 +23,8 @@ struct xfer {
 	bool		 sparse;	/* st_blocks suggest holes */
 	bool		 pseudo;	/* procfs/sysfs-like: size means nothing */
 	enum sparse_when sparse_mode;
+	struct hash	*hash;		/* bytecopy: hash what is read */
+	off_t		 hashed;	/* how far the hash has got */
 	/* Out: */
 	bool		 wrote;		/* something reached dst: no fallback */
 	bool		 read_failed;	/* the error came from reading src */

@@ -15,22 +15,23 @@
 #include <unistd.h>
 
 #include "backends/backend.h"
+#include "core/hash.h"
 
 #define BUF_SIZE	(1024 * 1024)
 #define ZERO_BLOCK	4096
 
+static const char zeros[ZERO_BLOCK];
+
 static bool
 is_zero(const char *p, size_t n)
 {
-	static const char zero[ZERO_BLOCK];
-
 	while (n >= ZERO_BLOCK) {
-		if (memcmp(p, zero, ZERO_BLOCK) != 0)
+		if (memcmp(p, zeros, ZERO_BLOCK) != 0)
 			return false;
 		p += ZERO_BLOCK;
 		n -= ZERO_BLOCK;
 	}
-	return n == 0 || memcmp(p, zero, n) == 0;
+	return n == 0 || memcmp(p, zeros, n) == 0;
 }
 
 static int
@@ -79,6 +80,20 @@ put(struct xfer *x, const char *p, size_t n, off_t off)
 	return 0;
 }
 
+/* Holes read as zeros: feed them to the hash up to off. */
+static void
+hash_zeros(struct xfer *x, off_t off)
+{
+	size_t n;
+
+	while (x->hashed < off) {
+		n = off - x->hashed < ZERO_BLOCK ? (size_t)(off - x->hashed) :
+		    ZERO_BLOCK;
+		hash_update(x->hash, zeros, n);
+		x->hashed += (off_t)n;
+	}
+}
+
 static int
 bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 {
@@ -119,6 +134,11 @@ bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 		}
 		if (put(x, buf, (size_t)r, pos) == -1)
 			return -1;
+		if (x->hash != NULL) {
+			hash_zeros(x, pos);
+			hash_update(x->hash, buf, (size_t)r);
+			x->hashed = pos + r;
+		}
 		pos += r;
 		x->bytes += (uint64_t)r;
 	}
@@ -155,6 +175,8 @@ xfer_segments(struct xfer *x, xfer_range_fn fn)
 			}
 			pos = hole;
 		}
+		if (x->hash != NULL)
+			hash_zeros(x, size);
 		return ftruncate(x->dst_fd, size);
 	}
 whole:

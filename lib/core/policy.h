@@ -89,6 +89,7 @@ struct policy {
 	bool		 default_mode;	/* --no-preserve=mode: 0666/0777 & ~umask */
 	enum backup_kind backup;
 	const char	*backup_suffix;
+	bool		 manifest;	/* records carry what a manifest needs */
 };
 
 /* Fill a policy with cp's defaults (no options given). */

@@ -6,6 +6,7 @@
 #ifndef RECORD_H
 #define RECORD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -20,6 +21,13 @@ struct record {
 	enum strategy	 strategy;	/* what moved the data */
 	uint64_t	 bytes;		/* data bytes written or shared */
 	int		 depth;		/* 0 for a command-line operand */
+	/* For manifests, when the policy asks for them (policy.manifest): */
+	const struct stat *dst_st;	/* the destination as left, or NULL */
+	const unsigned char *hash;	/* XXH3-128 of the data read, or NULL */
+	int		 data_fd;	/* holds the same data as dst, or -1 */
+	const char	*first;		/* dst is a later link of this path */
+	bool		 quiet;		/* a directory that was already there */
+	bool		 post;		/* a directory's metadata is final */
 };
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "backends/backend.h"
 #include "core/backup.h"
+#include "core/hash.h"
 #include "core/meta.h"
 #include "core/plan.h"
 #include "core/record.h"
@@ -28,6 +29,10 @@
 
 /* Past this depth a level closes its parent's fds and reopens them by "..". */
 #define FD_DEPTH	64
+
+/* How a directory is recorded: already there, or its final metadata. */
+#define EMIT_QUIET	0x01
+#define EMIT_POST	0x02
 
 /* Open fds of one directory level: source and destination. */
 struct level {
@@ -67,6 +72,7 @@ run_init(struct run *r, const struct policy *pol, const struct run_ops *ops)
 	inomap_init(&r->created);
 	r->umask = umask(0);
 	umask(r->umask);
+	r->emit_fd = -1;
 	r->privileged = geteuid() == 0;
 	return 0;
 }
@@ -107,13 +113,29 @@ report(struct run *r, enum run_err kind, int err, const char *src,
 }
 
 static void
-emit(struct run *r, const struct node *n, enum strategy s,
-    const char *target, const char *backup, uint64_t bytes)
+emit_full(struct run *r, const struct node *n, enum strategy s,
+    const char *target, const char *backup, uint64_t bytes, int flags,
+    int dfd)
 {
 	struct record rec;
+	struct stat st;
 
 	if (r->ops.record == NULL)
-		return;
+		goto out;
+	memset(&rec, 0, sizeof(rec));
+	rec.data_fd = -1;
+	if (r->pol->manifest) {
+		/* What the manifest records is the destination as left. */
+		if ((dfd != -1 ? fstat(dfd, &st) : fstatat(n->dname ?
+		    n->ddir : AT_FDCWD, n->dname ? n->dname : n->dpath, &st,
+		    AT_SYMLINK_NOFOLLOW)) == 0)
+			rec.dst_st = &st;
+		rec.hash = r->emit_hashed ? r->emit_hash : NULL;
+		rec.data_fd = r->emit_fd;
+		rec.first = r->emit_first;
+		rec.quiet = flags & EMIT_QUIET;
+		rec.post = flags & EMIT_POST;
+	}
 	rec.src = n->spath;
 	rec.dst = n->dpath;
 	rec.backup = backup;
@@ -123,6 +145,17 @@ emit(struct run *r, const struct node *n, enum strategy s,
 	rec.bytes = bytes;
 	rec.depth = n->depth;
 	r->ops.record(r->ops.arg, &rec);
+out:
+	r->emit_fd = -1;
+	r->emit_first = NULL;
+	r->emit_hashed = false;
+}
+
+static void
+emit(struct run *r, const struct node *n, enum strategy s,
+    const char *target, const char *backup, uint64_t bytes)
+{
+	emit_full(r, n, s, target, backup, bytes, 0, -1);
 }
 
 /* The "cannot create" message that fits the kind of entry. */
@@ -327,6 +360,7 @@ copy_data(struct run *r, struct node *n, int sfd, int dfd, struct caps *c,
 	const struct backend *b;
 	struct plan_data pd;
 	struct xfer x;
+	struct hash h;
 	int i, cnt, e = 0;
 	bool read_failed = false;
 
@@ -345,12 +379,22 @@ copy_data(struct run *r, struct node *n, int sfd, int dfd, struct caps *c,
 		x.sparse = plan_sparse(pd.size, pd.blocks);
 		x.pseudo = pd.pseudo;
 		x.sparse_mode = pol->sparse;
+		/* A manifest takes the hash of the data read anyway. */
+		if (pol->manifest && plan[i] == STRATEGY_BYTECOPY &&
+		    S_ISREG(n->st.st_mode) && hash_init(&h) == 0)
+			x.hash = &h;
 		if (b->data(&x) == 0) {
 			probe_note(c, plan[i], 0);
 			*bytes = x.bytes;
+			if (x.hash != NULL) {
+				hash_final(&h, r->emit_hash);
+				r->emit_hashed = true;
+			}
 			return plan[i];
 		}
 		e = errno;
+		if (x.hash != NULL)
+			hash_free(&h);
 		read_failed = x.read_failed;
 		probe_note(c, plan[i], e);
 		if (x.wrote || !backend_unsupported(e) || read_failed)
@@ -571,7 +615,12 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	}
 	if (n->depth == 0 && fstat(dfd, &tst) == 0)
 		(void)inomap_put(&r->created, tst.st_dev, tst.st_ino, n->dpath);
-	emit(r, n, s, NULL, backup, bytes);
+	/* Where the data can be read back for a manifest's hash. */
+	if (s != STRATEGY_ATTRS)
+		r->emit_fd = sfd;
+	else if (in_place && pol->attributes_only)
+		r->emit_fd = dfd;
+	emit_full(r, n, s, NULL, backup, bytes, 0, in_place ? -1 : dfd);
 	ret = 0;
 out:
 	if (named)
@@ -743,6 +792,7 @@ copy_hardlink(struct run *r, struct node *n, bool exists, struct stat *old)
 		free(backup);
 		return -1;
 	}
+	r->emit_first = target;
 	emit(r, n, STRATEGY_HARDLINK, target, backup, 0);
 	free(backup);
 	return 0;
@@ -883,8 +933,9 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		r->self_ino = dst.st_ino;
 		r->self_set = true;
 	}
-	if (made)
-		emit(r, n, STRATEGY_MKDIR, NULL, NULL, 0);
+	if (made || pol->manifest)
+		emit_full(r, n, STRATEGY_MKDIR, NULL, NULL, 0,
+		    made ? 0 : EMIT_QUIET, me.dfd);
 	/* Deep trees: keep a bounded number of fds open. */
 	/*
 	 * ".." leads back only when no symlink was followed on the way down,
@@ -955,6 +1006,9 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		report_meta(r, n, &m);
 		ret = -1;
 	}
+	if (pol->manifest)
+		emit_full(r, n, STRATEGY_MKDIR, NULL, NULL, 0,
+		    EMIT_POST | (made ? 0 : EMIT_QUIET), me.dfd);
 	if (parent != NULL && parent->sfd == -1) {
 		parent->sfd = walk_reopen_parent(me.sfd, parent->sdev,
 		    parent->sino);
@@ -1202,7 +1256,8 @@ run_copy_parents(struct run *r, const char *src, const char *dstdir)
 		char	*dpath;
 		char	*spath;
 		struct stat st;
-	} *made = NULL;
+		bool	 existed;	/* kept for the manifest only */
+	} *made = NULL, *nm;
 	size_t nmade = 0, i, len = strlen(src);
 	struct node n;
 	struct stat dst, ost;
@@ -1212,6 +1267,7 @@ run_copy_parents(struct run *r, const char *src, const char *dstdir)
 	const char *s;
 	int fd, sfd, ret = 0;
 	unsigned before = r->errors;
+	bool exists;
 
 	while (len > 1 && src[len - 1] == '/')
 		len--;
@@ -1239,12 +1295,14 @@ run_copy_parents(struct run *r, const char *src, const char *dstdir)
 			ret = -1;
 			break;
 		}
-		if (stat(dp, &dst) == 0) {
+		exists = stat(dp, &dst) == 0;
+		/* A manifest records what the copy changed in it, later. */
+		if (exists && !r->pol->manifest) {
 			free(sp);
 			free(dp);
 			continue;
 		}
-		if (mkdir(dp, 0700) == -1) {
+		if (!exists && mkdir(dp, 0700) == -1) {
 			report(r, RE_MKDIR, errno, sp, dp);
 			free(sp);
 			free(dp);
@@ -1252,17 +1310,20 @@ run_copy_parents(struct run *r, const char *src, const char *dstdir)
 			break;
 		}
 		n.depth = -1;
-		emit(r, &n, STRATEGY_MKDIR, NULL, NULL, 0);
-		made = reallocarray(made, nmade + 1, sizeof(*made));
-		if (made == NULL) {
+		if (!exists)
+			emit(r, &n, STRATEGY_MKDIR, NULL, NULL, 0);
+		if ((nm = reallocarray(made, nmade + 1, sizeof(*made))) ==
+		    NULL) {
 			free(sp);
 			free(dp);
 			ret = -1;
 			break;
 		}
+		made = nm;
 		made[nmade].spath = sp;
 		made[nmade].dpath = dp;
 		made[nmade].st = n.st;
+		made[nmade].existed = exists;
 		nmade++;
 	}
 	if (ret == 0 && run_copy(r, src, path) == -1)
@@ -1277,8 +1338,13 @@ run_copy_parents(struct run *r, const char *src, const char *dstdir)
 		sfd = open(n.spath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd != -1) {
 			meta_for(r, &n, sfd, NULL, &ost, &q);
-			if (meta_apply_fd(fd, &q, &m) == -1)
+			if (!made[i].existed && meta_apply_fd(fd, &q, &m) == -1)
 				report_meta(r, &n, &m);
+			n.depth = -1;
+			if (r->pol->manifest)
+				emit_full(r, &n, STRATEGY_MKDIR, NULL, NULL, 0,
+				    EMIT_POST | (made[i].existed ? EMIT_QUIET :
+				    0), fd);
 			close(fd);
 		}
 		if (sfd != -1)

@@ -91,6 +91,11 @@ struct run {
 	bool		 inode_order;	/* the copy lands inside the source */
 	unsigned	 tmp_seq;
 	bool		 no_tmpfile;	/* O_TMPFILE is not supported */
+	/* For the next record, with policy.manifest: */
+	int		 emit_fd;	/* data_fd */
+	const char	*emit_first;	/* first */
+	bool		 emit_hashed;
+	unsigned char	 emit_hash[16];
 };
 
 /* Prepare a run.  Returns 0 or -1 with errno. */
