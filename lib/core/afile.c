@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@ int
 afile_create(struct afile *f, const char *path)
 {
 	const char *slash = strrchr(path, '/');
+	mode_t mask;
 	int fd, e;
 
 	f->fp = NULL;
@@ -30,8 +33,14 @@ afile_create(struct afile *f, const char *path)
 		f->path = NULL;
 		return -1;
 	}
-	if ((fd = mkostemp(f->tmp, O_CLOEXEC)) == -1 ||
-	    (f->fp = fdopen(fd, "w")) == NULL) {
+	fd = mkostemp(f->tmp, O_CLOEXEC);
+	/* The mode a new file would get, not mkostemp's 0600. */
+	if (fd != -1) {
+		mask = umask(0);
+		umask(mask);
+		(void)fchmod(fd, 0666 & ~mask);
+	}
+	if (fd == -1 || (f->fp = fdopen(fd, "w")) == NULL) {
 		e = errno;
 		if (fd != -1) {
 			close(fd);

@@ -58,6 +58,13 @@ struct item {
 	uint64_t	 seq;		/* order of arrival, for sorting */
 };
 
+/* An operand: its destination and its name in the manifest. */
+struct root {
+	char		*dst;
+	size_t		 len;
+	char		*rel;
+};
+
 /* Where the record of a directory is. */
 struct dir {
 	char		*path;
@@ -72,9 +79,8 @@ struct scribe {
 	off_t		 spill_off;
 	struct hashq	 q;
 	struct inomap	 links;
-	char		*root;
-	size_t		 root_len;
-	char		*rel;
+	struct root	*roots;		/* the last is the current operand */
+	size_t		 nroots;
 	struct dir	**dirs;		/* open addressing by path */
 	size_t		 ndirs;
 	size_t		 adirs;		/* a power of two */
@@ -144,40 +150,67 @@ scribe_open(const char *path, unsigned threads, const struct scribe_ops *ops)
 int
 scribe_root(struct scribe *s, const char *dst, const char *rel)
 {
+	struct root *r;
 	size_t n = strlen(dst);
 
 	/* "d/" and "d" name the same directory. */
 	while (n > 1 && dst[n - 1] == '/')
 		n--;
-	free(s->root);
-	free(s->rel);
-	s->root = strndup(dst, n);
-	s->rel = strdup(rel);
-	s->root_len = n;
-	if (s->root == NULL || s->rel == NULL)
+	if ((r = reallocarray(s->roots, s->nroots + 1, sizeof(*r))) == NULL)
 		return -1;
+	s->roots = r;
+	r = &s->roots[s->nroots];
+	r->dst = strndup(dst, n);
+	r->rel = strdup(rel);
+	r->len = n;
+	if (r->dst == NULL || r->rel == NULL) {
+		free(r->dst);
+		free(r->rel);
+		return -1;
+	}
+	s->nroots++;
 	return 0;
 }
 
-/* The manifest path of a destination path, or NULL when outside. */
+/* The manifest path of dst below one root, or NULL. */
 static char *
-map_path(struct scribe *s, const char *dst)
+map_root(const struct root *r, const char *dst)
 {
 	const char *rest;
 	char *p;
 
-	if (s->root == NULL || strncmp(dst, s->root, s->root_len) != 0)
+	if (strncmp(dst, r->dst, r->len) != 0)
 		return NULL;
-	rest = dst + s->root_len;
+	rest = dst + r->len;
 	if (*rest == '\0')
-		return strdup(s->rel);
-	if (*rest != '/' && !(s->root_len == 1 && s->root[0] == '/'))
+		return strdup(r->rel);
+	if (*rest != '/' && !(r->len == 1 && r->dst[0] == '/'))
 		return NULL;
 	while (*rest == '/')
 		rest++;
-	if (asprintf(&p, "%s/%s", s->rel, rest) == -1)
+	if (asprintf(&p, "%s/%s", r->rel, rest) == -1)
 		return NULL;
 	return p;
+}
+
+/*
+ * The manifest path of a destination path: below the current operand, or
+ * with every operand tried (a hard link to an earlier operand's file).
+ */
+static char *
+map_path(struct scribe *s, const char *dst, bool any)
+{
+	char *p;
+	size_t i;
+
+	if (s->nroots == 0)
+		return NULL;
+	if ((p = map_root(&s->roots[s->nroots - 1], dst)) != NULL || !any)
+		return p;
+	for (i = s->nroots - 1; i-- > 0;)
+		if ((p = map_root(&s->roots[i], dst)) != NULL)
+			return p;
+	return NULL;
 }
 
 static int
@@ -346,7 +379,7 @@ fill(struct scribe *s, struct item *it, const struct record *rec)
 		it->h.size = (uint64_t)st->st_size;
 		/* The runner knows the groups it links inside the copy. */
 		if (rec->first != NULL &&
-		    (it->target = map_path(s, rec->first)) != NULL) {
+		    (it->target = map_path(s, rec->first, true)) != NULL) {
 			it->h.type = 'h';
 			return 0;
 		}
@@ -392,7 +425,7 @@ scribe_add(struct scribe *s, const struct record *rec)
 		errno = s->err;
 		return -1;
 	}
-	if (rec->dst_st == NULL || (path = map_path(s, rec->dst)) == NULL)
+	if (rec->dst_st == NULL || (path = map_path(s, rec->dst, false)) == NULL)
 		return 0;	/* nothing left there to describe */
 	/* A directory not seen before gets its record now: sorted later. */
 	if (rec->post && (need = finish_dir(s, path, rec->dst_st)) != 1) {
@@ -505,12 +538,95 @@ loaded_cmp(const void *a, const void *b)
 	return c != 0 ? c : x->it.seq < y->it.seq ? -1 : 1;
 }
 
+static size_t
+find(size_t *up, size_t i)
+{
+	while (up[i] != i)
+		i = up[i] = up[up[i]];
+	return i;
+}
+
+/*
+ * After sorting, the first link of each hard link group in walk order must
+ * be the 'f' record with the hash, and the others 'h' records naming it.
+ */
+static int
+regroup(struct loaded *v, size_t n)
+{
+	size_t *up, *lead, *hashed, i, lo, hi, mid, g;
+	int c, rc = -1;
+
+	up = calloc(n + 1, sizeof(*up));
+	lead = calloc(n + 1, sizeof(*lead));
+	hashed = calloc(n + 1, sizeof(*hashed));
+	if (up == NULL || lead == NULL || hashed == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		up[i] = i;
+		lead[i] = hashed[i] = SIZE_MAX;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].it.h.type != 'h' || v[i].it.target == NULL)
+			continue;
+		for (lo = 0, hi = n; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			c = scan_pathcmp(v[mid].it.path, v[i].it.target);
+			if (c == 0) {
+				up[find(up, i)] = find(up, mid);
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		g = find(up, i);
+		if (lead[g] == SIZE_MAX)
+			lead[g] = i;
+		if (v[i].it.h.has_hash && hashed[g] == SIZE_MAX)
+			hashed[g] = i;
+	}
+	for (i = 0; i < n; i++) {
+		g = find(up, i);
+		if (lead[g] == i && up[i] == i && hashed[g] == i)
+			continue;	/* alone */
+		if (v[i].it.h.type != 'f' && v[i].it.h.type != 'h')
+			continue;
+		free(v[i].it.target);
+		v[i].it.target = NULL;
+		if (lead[g] == i) {
+			v[i].it.h.type = 'f';
+			if (hashed[g] != SIZE_MAX && hashed[g] != i) {
+				memcpy(v[i].it.h.hash, v[hashed[g]].it.h.hash,
+				    HASH_LEN);
+				v[i].it.h.has_hash = 1;
+			}
+			continue;
+		}
+		v[i].it.h.type = 'h';
+		if ((v[i].it.target = strdup(v[lead[g]].it.path)) == NULL)
+			goto out;
+	}
+	/* Hashes move to the leaders only once every group is settled. */
+	for (i = 0; i < n; i++)
+		if (v[i].it.h.type == 'h')
+			v[i].it.h.has_hash = 0;
+	rc = 0;
+out:
+	free(up);
+	free(lead);
+	free(hashed);
+	return rc;
+}
+
 /* Operands given out of order: sort, and keep the last of a path. */
 static int
 write_sorted(struct scribe *s)
 {
 	struct loaded *v = NULL, *nv;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, alloc = 0, i, j;
 	int rc = -1, r;
 
 	for (;;) {
@@ -532,12 +648,21 @@ write_sorted(struct scribe *s)
 		n++;
 	}
 	qsort(v, n, sizeof(*v), loaded_cmp);
-	for (i = 0; i < n; i++) {
-		if (i + 1 < n && strcmp(v[i].it.path, v[i + 1].it.path) == 0)
+	/* The same path twice: the later copy is what is there. */
+	for (i = j = 0; i < n; i++) {
+		if (i + 1 < n && strcmp(v[i].it.path, v[i + 1].it.path) == 0) {
+			free(v[i].it.path);
+			free(v[i].it.target);
 			continue;
+		}
+		v[j++] = v[i];
+	}
+	n = j;
+	if (regroup(v, n) == -1)
+		goto out;
+	for (i = 0; i < n; i++)
 		if (put(s, &v[i].it, v[i].strategy) == -1)
 			goto out;
-	}
 	rc = 0;
 out:
 	for (i = 0; i < n; i++) {
@@ -610,8 +735,11 @@ release(struct scribe *s)
 	if (s->spill != NULL)
 		fclose(s->spill);
 	inomap_free(&s->links);
-	free(s->root);
-	free(s->rel);
+	for (i = 0; i < s->nroots; i++) {
+		free(s->roots[i].dst);
+		free(s->roots[i].rel);
+	}
+	free(s->roots);
 	free(s);
 }
 
