@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 xcp=$PWD/bin/xcp
+xsync=$PWD/bin/xsync
 work=$(mktemp -d)
 img= mnt= loopdev=
 cleanup() {
@@ -44,7 +45,8 @@ ln -s ../etc/hosts.conf "$src/bin/hosts.sym"
 mkfifo "$src/var/log/pipe"
 touch -d '2021-03-04 05:06:07.123456789' "$src/etc/hosts.conf"
 
-"$xcp" -a --debug "$src" "$base/copy" | tee "$work/debug.txt"
+"$xcp" -a --debug --manifest="$work/copy.xcpm" "$src" "$base/copy" |
+    tee "$work/debug.txt"
 echo
 echo "strategies used:"
 sed -n 's/.*(strategy: \([a-z_]*\)).*/\1/p' "$work/debug.txt" | sort |
@@ -57,3 +59,11 @@ diff <(cd "$src" && find . -printf '%P %y %m %U %G %s %T@\n' | sort) \
     <(cd "$base/copy" && find . -printf '%P %y %m %U %G %s %T@\n' | sort) &&
     echo "the copy matches the source (names, types, modes, owners, sizes," \
     "ns mtimes)"
+echo
+echo "the manifest xcp wrote (xcpm(5)):"
+cat "$work/copy.xcpm"
+"$xsync" verify "$work/copy.xcpm" "$base/copy" &&
+    echo "xsync verify: the copy holds exactly what the manifest says"
+chmod 700 "$base/copy/bin/tool"
+echo "after chmod 700 copy/bin/tool, xsync verify says:"
+"$xsync" verify "$work/copy.xcpm" "$base/copy" || echo "(exit status $?)"
