@@ -5,7 +5,7 @@
 
 _xcp_long_opts='--archive --attributes-only --backup --backup= --context
     --context= --copy-contents --debug
-    --force --interactive --link --dereference --no-clobber
+    --force --interactive --link --dereference --manifest= --no-clobber
     --no-dereference --preserve --preserve= --no-preserve= --parents
     --recursive --reflink --reflink= --remove-destination --sparse=
     --strip-trailing-slashes --symbolic-link --suffix= --target-directory=
@@ -104,6 +104,9 @@ _xcp()
             --target-directory)
                 _xcp_files -d
                 ;;
+            --manifest)
+                _xcp_files
+                ;;
             *)
                 # --suffix: free text
                 COMPREPLY=()
@@ -122,6 +125,10 @@ _xcp()
     case $prev in
         --target-directory)
             _xcp_files -d
+            return 0
+            ;;
+        --manifest)
+            _xcp_files
             return 0
             ;;
         --sparse)
