@@ -405,7 +405,10 @@ manifest_root(struct xcp *x, const char *dst, const char *rel)
 	}
 	base = strrchr(dst, '/');
 	base = base ? base + 1 : dst;
-	if (asprintf(&r, "./%s", base) == -1 ||
+	/* "src/." copies into the directory itself. */
+	if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		base = NULL;
+	if (asprintf(&r, base ? "./%s" : ".", base) == -1 ||
 	    scribe_root(x->scribe, dst, r) == -1)
 		err(1, NULL);
 	free(r);

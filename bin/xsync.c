@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -141,6 +143,25 @@ option_bit(int ch)
 	}
 }
 
+static const char *
+option_name(int ch)
+{
+	switch (ch) {
+	case 'j':
+		return "-j";
+	case 'o':
+		return "-o";
+	case 'v':
+		return "-v";
+	case OPT_JSON:
+		return "--json";
+	case OPT_FORMAT:
+		return "--format";
+	default:
+		return "?";
+	}
+}
+
 /* Parse one subcommand's options; allowed has the TAKES_ bits it takes. */
 static void
 parse(int argc, char **argv, unsigned allowed, struct opts *o)
@@ -161,7 +182,8 @@ parse(int argc, char **argv, unsigned allowed, struct opts *o)
 		if (ch == '?' || !(allowed & option_bit(ch))) {
 			if (ch != '?')
 				common_warn(0, _("option %s does not apply "
-				    "to '%s'"), argv[optind - 1], argv[0]);
+				    "to %s"), option_name(ch),
+				    common_quote_arg(argv[0]));
 			common_try_help();
 		}
 		switch (ch) {
@@ -185,16 +207,19 @@ parse(int argc, char **argv, unsigned allowed, struct opts *o)
 }
 
 static void
-operands(int argc, int want)
+operands(int argc, char **argv, int want)
 {
 	if (argc - optind < want) {
-		common_warn(0, argc == optind ? _("missing operand") :
-		    _("missing operand after %s"),
-		    common_quote(common_progname()));
+		if (argc == optind)
+			common_warn(0, _("missing operand"));
+		else
+			common_warn(0, _("missing operand after %s"),
+			    common_quote(argv[argc - 1]));
 		common_try_help();
 	}
 	if (argc - optind > want) {
-		common_warn(0, _("extra operand %s"), common_quote(""));
+		common_warn(0, _("extra operand %s"),
+		    common_quote(argv[optind + want]));
 		common_try_help();
 	}
 }
@@ -240,11 +265,19 @@ cmd_manifest(int argc, char **argv)
 	struct manifest_writer w;
 	struct census_ops ops;
 	struct opts o;
+	struct stat st;
 	const char *dir;
 
 	parse(argc, argv, TAKES_JOBS | TAKES_OUTPUT, &o);
-	operands(argc, 1);
+	operands(argc, argv, 1);
 	dir = argv[optind];
+	if (o.output != NULL && strcmp(o.output, "-") == 0)
+		o.output = NULL;
+	/* Nothing is written for a tree that is not there. */
+	if (stat(dir, &st) == -1) {
+		common_warn(errno, _("cannot read %s"), common_quote(dir));
+		return EX_FILES;
+	}
 	if ((o.output ? manifest_create(&w, o.output) :
 	    manifest_stream(&w, stdout)) == -1) {
 		common_warn(errno, _("cannot create %s"),
@@ -272,23 +305,35 @@ struct report {
 	bool		 first;
 };
 
+/* A JSON string of text that is ASCII or UTF-8 already. */
+static void
+json_text(const char *s)
+{
+	const unsigned char *p;
+
+	putchar('"');
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* A path or link target: escaped as in a manifest, so always ASCII. */
 static void
 json_str(const char *s)
 {
 	char *e = s ? manifest_escape(s) : NULL;
-	const char *p;
 
 	if (e == NULL) {
 		fputs("null", stdout);
 		return;
 	}
-	putchar('"');
-	for (p = e; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			putchar('\\');
-		putchar(*p);
-	}
-	putchar('"');
+	json_text(e);
 	free(e);
 }
 
@@ -327,15 +372,6 @@ json_value(unsigned bit, const struct manifest_record *r, const char *hash,
 		json_str(r->type == 'f' ? NULL : r->target);
 		break;
 	}
-}
-
-static const char *
-algo_name(const struct verify_diff *d)
-{
-	size_t n = d->want_hash ? strlen(d->want_hash) / 2 : 0;
-
-	return n == 16 ? "xxh128" : n == 20 ? "sha1" : n == 32 ? "sha256" :
-	    n == 48 ? "sha384" : n == 64 ? "sha512" : "md5";
 }
 
 static void
@@ -379,7 +415,7 @@ on_diff(void *arg, const struct verify_diff *d)
 		json_str(d->path);
 		if (d->kind == VERIFY_UNREADABLE) {
 			printf(",\"error\":");
-			json_str(strerror(d->err));
+			json_text(strerror(d->err));
 		}
 		if (d->kind == VERIFY_CHANGED) {
 			fputs(",\"fields\":[", stdout);
@@ -392,9 +428,9 @@ on_diff(void *arg, const struct verify_diff *d)
 			}
 			putchar(']');
 			json_side("expected", d->fields, d->want, d->want_hash,
-			    algo_name(d));
+			    d->algo);
 			json_side("actual", d->fields, d->got, d->got_hash,
-			    algo_name(d));
+			    d->algo);
 		}
 		putchar('}');
 		return;
@@ -453,7 +489,7 @@ cmd_verify(int argc, char **argv)
 	int rc, e, status;
 
 	parse(argc, argv, TAKES_JOBS | TAKES_VERBOSE | TAKES_JSON, &o);
-	operands(argc, 2);
+	operands(argc, argv, 2);
 	mpath = argv[optind];
 	rp.root = argv[optind + 1];
 	rp.json = o.json;
@@ -538,8 +574,10 @@ cmd_export(int argc, char **argv)
 		    common_quote_arg(o.format));
 		common_try_help();
 	}
-	operands(argc, 1);
+	operands(argc, argv, 1);
 	mpath = argv[optind];
+	if (o.output != NULL && strcmp(o.output, "-") == 0)
+		o.output = NULL;
 	if ((fp = open_manifest(mpath)) == NULL)
 		return EX_FILES;
 	if (manifest_open(&r, fp) == -1) {

@@ -38,8 +38,12 @@ struct want {
 	char		*target;
 	int		 algo;		/* HASHQ_XXH128, a digest, NO_HASH */
 	unsigned char	 digest[HASHQ_MAX];
+	bool		 has_mode;
+	bool		 has_uid;
+	bool		 has_gid;
 	bool		 has_size;
 	bool		 has_mtime;
+	bool		 has_target;
 	bool		 mtree;		/* no hard link groups recorded */
 };
 
@@ -75,6 +79,7 @@ struct verify {
 	struct source	 src;
 	struct hashq	 q;
 	struct inomap	 links;
+	char		*skip;		/* could not be read: not missing */
 	int		 err;		/* errno that stops the merge */
 };
 
@@ -168,7 +173,8 @@ source_next(struct source *s)
 	w->algo = rec.has_hash ? HASHQ_XXH128 : NO_HASH;
 	if (rec.has_hash)
 		memcpy(w->digest, rec.hash, HASH_LEN);
-	w->has_size = w->has_mtime = true;
+	w->has_mode = w->has_uid = w->has_gid = true;
+	w->has_size = w->has_mtime = w->has_target = true;
 	free(s->prev);
 	if ((s->prev = strdup(rec.path)) == NULL)
 		return -1;
@@ -176,32 +182,76 @@ source_next(struct source *s)
 	return 1;
 }
 
-/* libarchive reads the spec through the line already taken off fp. */
+/*
+ * libarchive reads the spec through the line already taken off fp.  It
+ * fills in 0 for a keyword the spec never gives, so the raw text is also
+ * searched for each keyword: one absent from the whole spec is not
+ * compared.
+ */
 struct spec_input {
 	FILE		*fp;
 	const char	*first;
 	size_t		 first_len;
-	char		 buf[65536];
+	unsigned	 seen;		/* SEEN_ bits */
+	char		 carry[8];	/* the end of the last chunk */
+	size_t		 ncarry;
+	char		 buf[65536 + 8];
 };
+
+#define SEEN_MODE	0x01
+#define SEEN_UID	0x02
+#define SEEN_GID	0x04
+#define SEEN_SIZE	0x08
+#define SEEN_TIME	0x10
+#define SEEN_LINK	0x20
+#define SEEN_DEVICE	0x40
+
+static void
+spec_keywords(struct spec_input *in, const char *p, size_t n)
+{
+	static const struct {
+		const char	*kw;
+		unsigned	 bit;
+	} kws[] = {
+		{ "mode=", SEEN_MODE }, { "uid=", SEEN_UID },
+		{ "gid=", SEEN_GID }, { "size=", SEEN_SIZE },
+		{ "time=", SEEN_TIME }, { "link=", SEEN_LINK },
+		{ "device=", SEEN_DEVICE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (!(in->seen & kws[i].bit) && memmem(p, n, kws[i].kw,
+		    strlen(kws[i].kw)) != NULL)
+			in->seen |= kws[i].bit;
+}
 
 static ssize_t
 spec_read(struct archive *a, void *arg, const void **out)
 {
 	struct spec_input *in = arg;
-	size_t n;
+	size_t n, keep;
 
 	if (in->first != NULL) {
 		*out = in->first;
 		n = in->first_len;
 		in->first = NULL;
+		spec_keywords(in, *out, n);
 		return (ssize_t)n;
 	}
-	n = fread(in->buf, 1, sizeof(in->buf), in->fp);
+	/* The carry lets a keyword cut between two chunks be found. */
+	keep = in->ncarry;
+	memcpy(in->buf, in->carry, keep);
+	n = fread(in->buf + keep, 1, sizeof(in->buf) - keep, in->fp);
 	if (n == 0 && ferror(in->fp)) {
 		archive_set_error(a, errno, "read error");
 		return -1;
 	}
-	*out = in->buf;
+	spec_keywords(in, in->buf, keep + n);
+	in->ncarry = keep + n < sizeof(in->carry) ? keep + n :
+	    sizeof(in->carry);
+	memcpy(in->carry, in->buf + keep + n - in->ncarry, in->ncarry);
+	*out = in->buf + keep;
 	return (ssize_t)n;
 }
 
@@ -323,9 +373,11 @@ spec_entry(struct archive_entry *e, struct want *w)
 	w->has_mtime = archive_entry_mtime_is_set(e);
 	w->rec.mtime.tv_sec = archive_entry_mtime(e);
 	w->rec.mtime.tv_nsec = archive_entry_mtime_nsec(e);
-	if (w->rec.type == 'l' && t != NULL) {
-		w->rec.size = strlen(t);
-		w->has_size = true;
+	/* A symlink's size is its target's length, known only with it. */
+	w->has_target = true;
+	if (w->rec.type == 'l') {
+		w->rec.size = t != NULL ? strlen(t) : 0;
+		w->has_size = t != NULL;
 	}
 	spec_digest(e, w);
 	if ((w->path = spec_path(archive_entry_pathname(e))) == NULL ||
@@ -347,6 +399,7 @@ load_mtree(struct source *s, FILE *fp, const char *first, size_t len)
 	if ((a = archive_read_new()) == NULL)
 		return -1;
 	archive_read_support_format_mtree(a);
+	memset(&in, 0, sizeof(in));
 	in.fp = fp;
 	in.first = first;
 	in.first_len = len;
@@ -382,6 +435,18 @@ load_mtree(struct source *s, FILE *fp, const char *first, size_t len)
 		s->line = 0;
 		errno = EINVAL;
 		goto out;
+	}
+	for (i = 0; i < s->n; i++) {
+		s->v[i].has_mode = in.seen & SEEN_MODE;
+		s->v[i].has_uid = in.seen & SEEN_UID;
+		s->v[i].has_gid = in.seen & SEEN_GID;
+		if (!(in.seen & SEEN_SIZE) && s->v[i].rec.type != 'l')
+			s->v[i].has_size = false;
+		if (!(in.seen & (s->v[i].rec.type == 'l' ? SEEN_LINK :
+		    SEEN_DEVICE)))
+			s->v[i].has_target = false;
+		if (!(in.seen & SEEN_TIME))
+			s->v[i].has_mtime = false;
 	}
 	qsort(s->v, s->n, sizeof(*s->v), want_cmp);
 	for (i = j = 0; i < s->n; i++) {
@@ -461,11 +526,11 @@ compare(const struct want *w, const struct manifest_record *g, bool *hash)
 	*hash = false;
 	if (wt != gt)
 		return VERIFY_TYPE;
-	if (wt != 'l' && r->mode != g->mode)
+	if (w->has_mode && wt != 'l' && r->mode != g->mode)
 		f |= VERIFY_MODE;
-	if (r->uid != g->uid)
+	if (w->has_uid && r->uid != g->uid)
 		f |= VERIFY_UID;
-	if (r->gid != g->gid)
+	if (w->has_gid && r->gid != g->gid)
 		f |= VERIFY_GID;
 	if (w->has_size && (wt == 'f' || wt == 'l') && r->size != g->size)
 		f |= VERIFY_SIZE;
@@ -487,7 +552,7 @@ compare(const struct want *w, const struct manifest_record *g, bool *hash)
 			else
 				*hash = true;
 		}
-	} else if (wt == 'l' || wt == 'c' || wt == 'b') {
+	} else if (w->has_target && (wt == 'l' || wt == 'c' || wt == 'b')) {
 		a = r->target ? r->target : "";
 		b = g->target ? g->target : "";
 		if (strcmp(a, b) != 0)
@@ -533,6 +598,8 @@ tell(struct verify *v, struct item *it, const unsigned char *got, int err)
 				    it->w->digest[i]);
 				snprintf(gh + 2 * i, 3, "%02x", got[i]);
 			}
+			d.algo = it->w->algo == HASHQ_XXH128 ? "xxh128" :
+			    digest_name((enum digest_type)it->w->algo);
 			d.want_hash = wh;
 			d.got_hash = gh;
 		}
@@ -586,11 +653,29 @@ push(struct verify *v, struct item *it, int fd, int algo)
 	return 0;
 }
 
+/* Whether path is skip or below it. */
+static bool
+below(const char *path, const char *skip)
+{
+	size_t n = strlen(skip);
+
+	return strncmp(path, skip, n) == 0 && (path[n] == '\0' ||
+	    path[n] == '/' || n == 1);
+}
+
 /* Report the current record as missing and move on. */
 static int
 missing(struct verify *v)
 {
 	struct item *it;
+
+	/* Under a directory that could not be read, nothing is missing. */
+	if (v->skip != NULL && below(v->src.cur->path, v->skip)) {
+		v->stats->entries++;
+		want_free(v->src.cur);
+		v->src.cur = NULL;
+		return source_next(&v->src);
+	}
 
 	if ((it = calloc(1, sizeof(*it))) == NULL)
 		return -1;
@@ -676,6 +761,9 @@ scan_error(void *arg, const char *path, int err)
 	it->err = err;
 	if (push(v, it, -1, 0) == -1)
 		v->err = errno;
+	free(v->skip);
+	if ((v->skip = strdup(path)) == NULL)
+		v->err = ENOMEM;
 }
 
 int
@@ -729,6 +817,7 @@ verify_tree(FILE *fp, const char *root, unsigned threads,
 	}
 	source_close(&v.src);
 	inomap_free(&v.links);
+	free(v.skip);
 	errno = e;
 	return rc;
 }

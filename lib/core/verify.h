@@ -39,6 +39,7 @@ struct verify_diff {
 	const char	*path;		/* unescaped, "./..." */
 	const struct manifest_record *want;	/* NULL when extra */
 	const struct manifest_record *got;	/* NULL when missing */
+	const char	*algo;		/* "xxh128", "sha256", ... */
 	const char	*want_hash;	/* hex of the expected content */
 	const char	*got_hash;	/* hex of what was read, or NULL */
 	int		 err;		/* VERIFY_UNREADABLE */
