@@ -83,6 +83,7 @@ struct xcp {
 	bool		 parents;
 	bool		 failed;
 	struct scribe	*scribe;	/* --manifest */
+	const char	*manifest;
 	bool		 scribe_failed;
 };
 
@@ -357,7 +358,8 @@ record(void *arg, const struct record *rec)
 
 	if (x->scribe != NULL && !x->scribe_failed &&
 	    scribe_add(x->scribe, rec) == -1) {
-		common_warn(errno, _("cannot write the manifest"));
+		common_warn(errno, _("cannot write %s"),
+		    common_quote(x->manifest));
 		x->scribe_failed = x->failed = true;
 	}
 	if ((!x->verbose && !x->debug) || rec->quiet || rec->post)
@@ -738,6 +740,7 @@ main(int argc, char *argv[])
 	ops.arg = &x;
 	if (manifest != NULL) {
 		pol->manifest = true;
+		x.manifest = manifest;
 		sops.error = manifest_error;
 		sops.arg = &x;
 		if ((x.scribe = scribe_open(manifest, 0, &sops)) == NULL)

@@ -287,7 +287,13 @@ cmd_manifest(int argc, char **argv)
 	ops.error = census_error;
 	ops.arg = (void *)dir;
 	if (census_tree(dir, &w, o.jobs, &ops) == -1) {
-		common_warn(errno, _("cannot read %s"), common_quote(dir));
+		/* The writer's stream knows whether it was the output. */
+		if (ferror(w.fp))
+			common_warn(errno, _("cannot write %s"),
+			    common_quote(o.output ? o.output : "-"));
+		else
+			common_warn(errno, _("cannot read %s"),
+			    common_quote(dir));
 		manifest_abort(&w);
 		return EX_FILES;
 	}
@@ -505,7 +511,7 @@ cmd_verify(int argc, char **argv)
 	if (fp != stdin)
 		fclose(fp);
 	if (rc == -1) {
-		if (e == EINVAL && st.why != NULL)
+		if (st.in_manifest)
 			bad_manifest(mpath, e, st.why, st.line);
 		else
 			common_warn(e, _("cannot verify %s"),

@@ -15,23 +15,50 @@
 
 #include "core/afile.h"
 
+/* The directory part of path, for O_TMPFILE and the final fsync. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash == NULL ? strdup(".") : slash == path ? strdup("/") :
+	    strndup(path, (size_t)(slash - path));
+}
+
 int
 afile_create(struct afile *f, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	mode_t mask;
+	char *dir;
 	int fd, e;
 
 	f->fp = NULL;
 	f->tmp = NULL;
+	f->unnamed = false;
 	if ((f->path = strdup(path)) == NULL)
 		return -1;
+	/*
+	 * An unnamed file first: nothing shows in the directory (not even to
+	 * a scan of the tree the file describes) until it is complete.
+	 */
+	if ((dir = dir_of(path)) == NULL)
+		goto fail;
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	free(dir);
+	if (fd != -1) {
+		if ((f->fp = fdopen(fd, "w")) == NULL) {
+			close(fd);
+			goto fail;
+		}
+		f->unnamed = true;
+		return 0;
+	}
 	if (asprintf(&f->tmp, "%.*s.%s.XXXXXX",
 	    slash ? (int)(slash - path + 1) : 0, path,
 	    slash ? slash + 1 : path) == -1) {
-		free(f->path);
-		f->path = NULL;
-		return -1;
+		f->tmp = NULL;
+		goto fail;
 	}
 	fd = mkostemp(f->tmp, O_CLOEXEC);
 	/* The mode a new file would get, not mkostemp's 0600. */
@@ -46,25 +73,59 @@ afile_create(struct afile *f, const char *path)
 			close(fd);
 			unlink(f->tmp);
 		}
-		free(f->tmp);
-		free(f->path);
-		f->tmp = f->path = NULL;
 		errno = e;
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	e = errno;
+	free(f->tmp);
+	free(f->path);
+	f->tmp = f->path = NULL;
+	errno = e;
+	return -1;
+}
+
+/* Give the unnamed file a temporary name beside the final one. */
+static int
+name_it(struct afile *f)
+{
+	const char *slash = strrchr(f->path, '/');
+	char proc[64];
+	unsigned i;
+	int fd = fileno(f->fp), rc;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (i = 0; i < 1000; i++) {
+		free(f->tmp);
+		if (asprintf(&f->tmp, "%.*s.%s.%ld.%u",
+		    slash ? (int)(slash - f->path + 1) : 0, f->path,
+		    slash ? slash + 1 : f->path, (long)getpid(), i) == -1) {
+			f->tmp = NULL;
+			return -1;
+		}
+		rc = linkat(fd, "", AT_FDCWD, f->tmp, AT_EMPTY_PATH);
+		/* Without CAP_DAC_READ_SEARCH, the /proc route. */
+		if (rc == -1 && (errno == ENOENT || errno == EPERM))
+			rc = linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp,
+			    AT_SYMLINK_FOLLOW);
+		if (rc == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	return -1;
 }
 
 static int
 fsync_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	char *dir;
 	int fd, rc;
 
-	dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") :
-	    strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
+	if ((dir = dir_of(path)) == NULL)
 		return -1;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
@@ -84,6 +145,10 @@ afile_commit(struct afile *f)
 		rc = -1;
 		e = errno;
 	}
+	if (rc == 0 && f->unnamed && name_it(f) == -1) {
+		rc = -1;
+		e = errno;
+	}
 	if (fclose(f->fp) == EOF && rc == 0) {
 		rc = -1;
 		e = errno;
@@ -97,7 +162,7 @@ afile_commit(struct afile *f)
 		rc = -1;
 		e = errno;
 	}
-	if (rc == -1)
+	if (rc == -1 && f->tmp != NULL)
 		unlink(f->tmp);
 	free(f->tmp);
 	free(f->path);

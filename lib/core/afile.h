@@ -1,17 +1,21 @@
 /*
- * Files that appear whole or not at all: written to a temporary file beside
- * the final name, then flushed, fsync'd, renamed into place, and the
- * directory fsync'd, so a crash leaves either the old file or the new one.
+ * Files that appear whole or not at all: written to an unnamed O_TMPFILE
+ * file (or, where that is not supported, a temporary name) beside the
+ * final name, then flushed, fsync'd, given a temporary name, renamed into
+ * place, and the directory fsync'd, so a crash leaves either the old file
+ * or the new one.
  */
 #ifndef AFILE_H
 #define AFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct afile {
 	FILE		*fp;		/* write here */
 	char		*path;		/* the final name */
-	char		*tmp;
+	char		*tmp;		/* its temporary name, if it has one */
+	bool		 unnamed;	/* O_TMPFILE: named only at commit */
 };
 
 /* Open a temporary file beside path.  Returns 0 or -1 with errno. */

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -35,15 +37,23 @@ struct census {
 };
 
 int
-census_open(int dirfd, const char *name)
+census_open(int dirfd, const char *name, bool follow)
 {
-	int fd, flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
-	    O_CLOEXEC;
+	int fd, flags = O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+	struct stat st;
 
+	if (!follow)
+		flags |= O_NOFOLLOW;
 	/* Reading for a manifest should not look like use. */
 	fd = openat(dirfd, name, flags | O_NOATIME);
 	if (fd == -1 && errno == EPERM)
 		fd = openat(dirfd, name, flags);
+	/* Replaced by something else since it was seen: not a file. */
+	if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
 	return fd;
 }
 
@@ -111,8 +121,17 @@ entry(void *arg, const struct scan_entry *e)
 	}
 	it->rec.path = it->path;
 	it->rec.target = it->target;
-	if (r.type == 'f' && (fd = census_open(e->dirfd, e->name)) == -1)
-		c->ops->error(c->ops->arg, e->path, errno);
+	if (r.type == 'f') {
+		/* Room first: the queue holds at most its share of fds. */
+		while (hashq_full(&c->q, true))
+			drain_one(c);
+		while ((fd = census_open(e->dirfd, e->name, e->depth == 0)) ==
+		    -1 && (errno == EMFILE || errno == ENFILE) &&
+		    !hashq_empty(&c->q))
+			drain_one(c);
+		if (fd == -1)
+			c->ops->error(c->ops->arg, e->path, errno);
+	}
 	while (hashq_full(&c->q, fd != -1))
 		drain_one(c);
 	if (hashq_push(&c->q, it, fd, HASHQ_XXH128) == -1) {
@@ -151,7 +170,7 @@ census_tree(const char *root, struct manifest_writer *w, unsigned threads,
 	so.entry = entry;
 	so.error = scan_error;
 	so.arg = &c;
-	rc = scan_tree(root, &so);
+	rc = scan_tree(root, true, &so);
 	e = errno;
 	while (!hashq_empty(&c.q))
 		drain_one(&c);

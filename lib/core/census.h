@@ -6,6 +6,8 @@
 #ifndef CENSUS_H
 #define CENSUS_H
 
+#include <stdbool.h>
+
 struct manifest_writer;
 
 struct census_ops {
@@ -23,9 +25,10 @@ int	census_tree(const char *, struct manifest_writer *, unsigned,
 	    const struct census_ops *);
 
 /*
- * Open a regular file to hash it, without updating its access time where
- * the caller may ask for that.  Returns the fd, or -1 with errno.
+ * Open a regular file to hash it (following a final symlink when asked),
+ * without updating its access time where the caller may ask for that.
+ * Returns the fd, or -1 with errno (ESTALE: no longer a regular file).
  */
-int	census_open(int, const char *);
+int	census_open(int, const char *, bool);
 
 #endif

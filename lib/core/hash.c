@@ -22,7 +22,7 @@
 #include "core/hash.h"
 
 /* Files up to this size are hashed in one call. */
-#define HASH_BUF	(1 << 20)
+#define HASH_BUF	(HASH_FD_BUF - 1)
 
 int
 hash_init(struct hash *h)
@@ -75,15 +75,12 @@ hash_buf(const void *p, size_t n, unsigned char *out)
 }
 
 int
-hash_fd(int fd, unsigned char *out)
+hash_fd(int fd, unsigned char *out, char *buf)
 {
-	static _Thread_local char *buf;
 	struct hash h;
 	off_t off = 0;
 	ssize_t r, first;
 
-	if (buf == NULL && (buf = malloc(HASH_BUF + 1)) == NULL)
-		return -1;
 	while ((first = pread(fd, buf, HASH_BUF, 0)) == -1 && errno == EINTR)
 		;
 	if (first == -1)

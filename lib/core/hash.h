@@ -25,8 +25,14 @@ void	hash_free(struct hash *);
 /* The hash of a buffer in one call. */
 void	hash_buf(const void *, size_t, unsigned char *);
 
-/* Hash the whole content of fd from offset 0.  Returns 0 or -1. */
-int	hash_fd(int, unsigned char *);
+/* The size of the buffer hash_fd reads through. */
+#define HASH_FD_BUF	((1 << 20) + 1)
+
+/*
+ * Hash the whole content of fd from offset 0, reading through buf
+ * (HASH_FD_BUF bytes).  Returns 0 or -1 with errno.
+ */
+int	hash_fd(int, unsigned char *, char *);
 
 /* out: HASH_HEX_LEN + 1 bytes, NUL-terminated lowercase hex. */
 void	hash_hex(const unsigned char *, char *);

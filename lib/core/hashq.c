@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@ worker(void *arg)
 	struct hashq_item *it;
 	unsigned char v[HASHQ_MAX];
 	int fd, algo, err, rc;
+	char *buf = malloc(HASH_FD_BUF);
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
@@ -47,8 +50,11 @@ worker(void *arg)
 		fd = it->fd;
 		algo = it->algo;
 		pthread_mutex_unlock(&q->mu);
-		if (algo == HASHQ_XXH128)
-			rc = hash_fd(fd, v);
+		if (buf == NULL) {
+			rc = -1;
+			errno = ENOMEM;
+		} else if (algo == HASHQ_XXH128)
+			rc = hash_fd(fd, v, buf);
 		else
 			rc = digest_fd((enum digest_type)algo, fd, v);
 		err = rc == -1 ? errno : 0;
@@ -62,6 +68,7 @@ worker(void *arg)
 		pthread_cond_broadcast(&q->done);
 	}
 	pthread_mutex_unlock(&q->mu);
+	free(buf);
 	return NULL;
 }
 
@@ -76,6 +83,7 @@ hashq_cpus(void)
 int
 hashq_init(struct hashq *q, unsigned threads, size_t depth)
 {
+	struct rlimit rl;
 	unsigned i;
 	int e;
 
@@ -84,8 +92,15 @@ hashq_init(struct hashq *q, unsigned threads, size_t depth)
 		threads = hashq_cpus();
 	for (q->cap = 16; q->cap < depth; q->cap *= 2)
 		;
-	/* Enough files in flight to keep every worker busy, no more. */
+	/*
+	 * Enough files in flight to keep every worker busy, no more, and at
+	 * most a quarter of what the process may open: the walk holds
+	 * directory fds too.
+	 */
 	q->max_fds = 64 + 16 * (size_t)threads;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    q->max_fds > rl.rlim_cur / 4)
+		q->max_fds = rl.rlim_cur / 4 > 0 ? rl.rlim_cur / 4 : 1;
 	if (q->max_fds > q->cap)
 		q->max_fds = q->cap;
 	q->ring = calloc(q->cap, sizeof(*q->ring));

@@ -242,8 +242,12 @@ manifest_open(struct manifest_reader *r, FILE *fp)
 	r->fp = fp;
 	if (hash_init(&r->h) == -1)
 		return -1;
-	if (read_line(r, true) < 0 || strcmp(r->buf, "#xcpm 1") != 0)
+	if (read_line(r, true) < 0 || strcmp(r->buf, "#xcpm 1") != 0) {
+		/* A read error is not a verdict on the content. */
+		if (ferror(fp))
+			return -1;
 		return bad(r, "not an xcpm version 1 manifest");
+	}
 	return 0;
 }
 

@@ -381,7 +381,7 @@ copy_data(struct run *r, struct node *n, int sfd, int dfd, struct caps *c,
 		x.sparse_mode = pol->sparse;
 		/* A manifest takes the hash of the data read anyway. */
 		if (pol->manifest && plan[i] == STRATEGY_BYTECOPY &&
-		    S_ISREG(n->st.st_mode) && hash_init(&h) == 0)
+		    hash_init(&h) == 0)
 			x.hash = &h;
 		if (b->data(&x) == 0) {
 			probe_note(c, plan[i], 0);
@@ -616,7 +616,7 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	if (n->depth == 0 && fstat(dfd, &tst) == 0)
 		(void)inomap_put(&r->created, tst.st_dev, tst.st_ino, n->dpath);
 	/* Where the data can be read back for a manifest's hash. */
-	if (s != STRATEGY_ATTRS)
+	if (s != STRATEGY_ATTRS && S_ISREG(n->st.st_mode))
 		r->emit_fd = sfd;
 	else if (in_place && pol->attributes_only)
 		r->emit_fd = dfd;
@@ -823,8 +823,9 @@ make_link(struct run *r, struct node *n, bool exists, struct stat *old,
     bool symbolic)
 {
 	const struct policy *pol = r->pol;
+	struct stat st;
 	char *backup = NULL;
-	int rc;
+	int rc, fd;
 
 	if (symbolic && n->spath[0] != '/' && !in_cwd(n->dpath)) {
 		report(r, RE_RELATIVE_SYMLINK, 0, n->spath, n->dpath);
@@ -857,8 +858,17 @@ make_link(struct run *r, struct node *n, bool exists, struct stat *old,
 		free(backup);
 		return -1;
 	}
+	/* A manifest hashes the data by fd: the path may be too long. */
+	fd = -1;
+	if (pol->manifest && !symbolic)
+		fd = openat(n->ddir, n->dname, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd != -1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		r->emit_fd = fd;
 	emit(r, n, symbolic ? STRATEGY_SYMLINK : STRATEGY_HARDLINK, n->spath,
 	    backup, 0);
+	if (fd != -1)
+		close(fd);
 	free(backup);
 	return 0;
 }

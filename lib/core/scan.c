@@ -110,7 +110,7 @@ next:
 }
 
 int
-scan_tree(const char *root, const struct scan_ops *ops)
+scan_tree(const char *root, bool follow, const struct scan_ops *ops)
 {
 	struct scan s;
 	struct scan_entry e;
@@ -123,7 +123,7 @@ scan_tree(const char *root, const struct scan_ops *ops)
 		return -1;
 	s.len = 1;
 	s.alloc = 2;
-	if (walk_stat(AT_FDCWD, root, true, &st) == -1) {
+	if (walk_stat(AT_FDCWD, root, follow, &st) == -1) {
 		free(s.path);
 		return -1;
 	}

@@ -18,7 +18,7 @@ struct scan_entry {
 	int		 dirfd;		/* directory holding name */
 	const char	*name;		/* the root: the path given */
 	const char	*path;		/* "." or "./a/b", unescaped */
-	const struct stat *st;		/* lstat; the root is followed */
+	const struct stat *st;		/* lstat (the root: see scan_tree) */
 	int		 depth;
 };
 
@@ -31,11 +31,12 @@ struct scan_ops {
 };
 
 /*
- * Scan the tree at root.  Returns 0 (per-entry problems went to the error
+ * Scan the tree at root, following root itself when it is a symlink and
+ * follow is set.  Returns 0 (per-entry problems went to the error
  * callback), or -1 with errno when the root cannot be reached or the entry
  * callback stopped the scan.
  */
-int	scan_tree(const char *, const struct scan_ops *);
+int	scan_tree(const char *, bool, const struct scan_ops *);
 
 /*
  * Fill a manifest record (without hash or strategy) for an entry: its type

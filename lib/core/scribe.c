@@ -47,12 +47,15 @@ struct head {
 	uint8_t		 strategy_len;
 	uint8_t		 pad;
 	unsigned char	 hash[HASH_LEN];
+	uint64_t	 dev;		/* regular files: the inode, to */
+	uint64_t	 ino;		/* regroup hard links after sorting */
 };
 
 struct item {
 	struct head	 h;
 	char		*path;
 	char		*target;
+	char		*dst;		/* for messages, while hashing */
 	const char	*strategy;
 	struct dir	*dir;		/* its map entry, for a directory */
 	uint64_t	 seq;		/* order of arrival, for sorting */
@@ -95,6 +98,7 @@ item_free(struct item *it)
 		return;
 	free(it->path);
 	free(it->target);
+	free(it->dst);
 	free(it);
 }
 
@@ -247,7 +251,7 @@ drain_one(struct scribe *s)
 		memcpy(it->h.hash, v, HASH_LEN);
 		it->h.has_hash = 1;
 	} else if (err > 0)
-		s->ops->error(s->ops->arg, it->path, err);
+		s->ops->error(s->ops->arg, it->dst ? it->dst : it->path, err);
 	if (it->dir != NULL)
 		it->dir->it = NULL;
 	if (s->err == 0 && spill_write(s, it) == -1)
@@ -377,6 +381,8 @@ fill(struct scribe *s, struct item *it, const struct record *rec)
 	case S_IFREG:
 		it->h.type = 'f';
 		it->h.size = (uint64_t)st->st_size;
+		it->h.dev = st->st_dev;
+		it->h.ino = st->st_ino;
 		/* The runner knows the groups it links inside the copy. */
 		if (rec->first != NULL &&
 		    (it->target = map_path(s, rec->first, true)) != NULL) {
@@ -448,11 +454,18 @@ scribe_add(struct scribe *s, const struct record *rec)
 		it->h.has_hash = 1;
 	} else if (need) {
 		/* Read back through the page cache what the kernel moved. */
-		fd = rec->data_fd != -1 ? fcntl(rec->data_fd, F_DUPFD_CLOEXEC,
-		    0) : open(rec->dst, O_RDONLY | O_NOFOLLOW | O_NOCTTY |
-		    O_NONBLOCK | O_CLOEXEC);
+		while (hashq_full(&s->q, true))
+			drain_one(s);
+		while ((fd = rec->data_fd != -1 ? fcntl(rec->data_fd,
+		    F_DUPFD_CLOEXEC, 0) : open(rec->dst, O_RDONLY |
+		    O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) == -1 &&
+		    (errno == EMFILE || errno == ENFILE) &&
+		    !hashq_empty(&s->q))
+			drain_one(s);
 		if (fd == -1)
 			s->ops->error(s->ops->arg, rec->dst, errno);
+		else if ((it->dst = strdup(rec->dst)) == NULL)
+			goto fail;
 	}
 	if (it->h.type == 'd' && dir_put(s, it) == -1)
 		goto fail;
@@ -538,6 +551,18 @@ loaded_cmp(const void *a, const void *b)
 	return c != 0 ? c : x->it.seq < y->it.seq ? -1 : 1;
 }
 
+static int
+ino_cmp(const void *a, const void *b, void *arg)
+{
+	const struct loaded *v = arg;
+	const struct head *x = &v[*(const size_t *)a].it.h;
+	const struct head *y = &v[*(const size_t *)b].it.h;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
 static size_t
 find(size_t *up, size_t i)
 {
@@ -549,38 +574,34 @@ find(size_t *up, size_t i)
 /*
  * After sorting, the first link of each hard link group in walk order must
  * be the 'f' record with the hash, and the others 'h' records naming it.
+ * Groups are the records of one inode: a path copied twice keeps only its
+ * last copy, whose links may differ from the first's.
  */
 static int
 regroup(struct loaded *v, size_t n)
 {
-	size_t *up, *lead, *hashed, i, lo, hi, mid, g;
-	int c, rc = -1;
+	size_t *up, *lead, *hashed, *byino, i, k, g;
+	int rc = -1;
 
 	up = calloc(n + 1, sizeof(*up));
 	lead = calloc(n + 1, sizeof(*lead));
 	hashed = calloc(n + 1, sizeof(*hashed));
-	if (up == NULL || lead == NULL || hashed == NULL)
+	byino = calloc(n + 1, sizeof(*byino));
+	if (up == NULL || lead == NULL || hashed == NULL || byino == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		up[i] = i;
 		lead[i] = hashed[i] = SIZE_MAX;
 	}
-	for (i = 0; i < n; i++) {
-		if (v[i].it.h.type != 'h' || v[i].it.target == NULL)
-			continue;
-		for (lo = 0, hi = n; lo < hi;) {
-			mid = lo + (hi - lo) / 2;
-			c = scan_pathcmp(v[mid].it.path, v[i].it.target);
-			if (c == 0) {
-				up[find(up, i)] = find(up, mid);
-				break;
-			}
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-	}
+	/* The links of one inode, as the copy left them, form a group. */
+	for (i = k = 0; i < n; i++)
+		if ((v[i].it.h.type == 'f' || v[i].it.h.type == 'h') &&
+		    v[i].it.h.ino != 0)
+			byino[k++] = i;
+	qsort_r(byino, k, sizeof(*byino), ino_cmp, v);
+	for (i = 1; i < k; i++)
+		if (ino_cmp(&byino[i - 1], &byino[i], v) == 0)
+			up[find(up, byino[i])] = find(up, byino[i - 1]);
 	for (i = 0; i < n; i++) {
 		g = find(up, i);
 		if (lead[g] == SIZE_MAX)
@@ -618,7 +639,61 @@ out:
 	free(up);
 	free(lead);
 	free(hashed);
+	free(byino);
 	return rc;
+}
+
+/* The destination path of a manifest path, or NULL. */
+static char *
+unmap_path(const struct scribe *s, const char *path)
+{
+	const struct root *r;
+	size_t i, n;
+	char *p;
+
+	for (i = s->nroots; i-- > 0;) {
+		r = &s->roots[i];
+		n = strlen(r->rel);
+		if (strcmp(r->rel, ".") == 0 && path[0] == '.' &&
+		    (path[1] == '/' || path[1] == '\0'))
+			n = 1;
+		else if (strncmp(path, r->rel, n) != 0 ||
+		    (path[n] != '/' && path[n] != '\0'))
+			continue;
+		if (asprintf(&p, "%s%s", r->dst, path + n) == -1)
+			return NULL;
+		return p;
+	}
+	return NULL;
+}
+
+/*
+ * A group whose hashed link was replaced by a later operand has no hash:
+ * read the file that is there now.
+ */
+static void
+rehash(struct scribe *s, struct loaded *v, size_t n)
+{
+	char *buf = NULL, *dst;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].it.h.type != 'f' || v[i].it.h.has_hash)
+			continue;
+		if (buf == NULL && (buf = malloc(HASH_FD_BUF)) == NULL)
+			return;
+		if ((dst = unmap_path(s, v[i].it.path)) == NULL)
+			continue;
+		fd = open(dst, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
+		    O_CLOEXEC);
+		if (fd != -1 && hash_fd(fd, v[i].it.h.hash, buf) == 0)
+			v[i].it.h.has_hash = 1;
+		if (fd != -1)
+			close(fd);
+		free(dst);
+	}
+	free(buf);
 }
 
 /* Operands given out of order: sort, and keep the last of a path. */
@@ -660,6 +735,7 @@ write_sorted(struct scribe *s)
 	n = j;
 	if (regroup(v, n) == -1)
 		goto out;
+	rehash(s, v, n);
 	for (i = 0; i < n; i++)
 		if (put(s, &v[i].it, v[i].strategy) == -1)
 			goto out;
@@ -722,8 +798,14 @@ fail:
 static void
 release(struct scribe *s)
 {
+	unsigned char v[HASHQ_MAX];
+	struct item *it;
 	size_t i;
+	int err;
 
+	/* Whatever is still queued is not going anywhere. */
+	while ((it = hashq_pop(&s->q, v, &err)) != NULL)
+		item_free(it);
 	hashq_free(&s->q);
 	for (i = 0; i < s->adirs; i++) {
 		if (s->dirs[i] != NULL) {

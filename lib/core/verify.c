@@ -44,7 +44,8 @@ struct want {
 	bool		 has_size;
 	bool		 has_mtime;
 	bool		 has_target;
-	bool		 mtree;		/* no hard link groups recorded */
+	bool		 mtree;
+	size_t		 seq;		/* place in the spec */		/* no hard link groups recorded */
 };
 
 /* The expected side: an xcpm reader, or sorted mtree entries. */
@@ -176,8 +177,10 @@ source_next(struct source *s)
 	w->has_mode = w->has_uid = w->has_gid = true;
 	w->has_size = w->has_mtime = w->has_target = true;
 	free(s->prev);
-	if ((s->prev = strdup(rec.path)) == NULL)
+	if ((s->prev = strdup(rec.path)) == NULL) {
+		want_free(w);
 		return -1;
+	}
 	s->cur = w;
 	return 1;
 }
@@ -287,7 +290,7 @@ want_cmp(const void *a, const void *b)
 
 	/* Equal paths keep the spec's order: the last one wins. */
 	if (c == 0)
-		c = x < y ? -1 : x > y;
+		c = x->seq < y->seq ? -1 : x->seq > y->seq;
 	return c;
 }
 
@@ -381,8 +384,11 @@ spec_entry(struct archive_entry *e, struct want *w)
 	}
 	spec_digest(e, w);
 	if ((w->path = spec_path(archive_entry_pathname(e))) == NULL ||
-	    (t != NULL && (w->target = strdup(t)) == NULL))
+	    (t != NULL && (w->target = strdup(t)) == NULL)) {
+		free(w->path);
+		w->path = NULL;
 		return -1;
+	}
 	return 1;
 }
 
@@ -424,6 +430,7 @@ load_mtree(struct source *s, FILE *fp, const char *first, size_t len)
 			}
 			s->v = v;
 		}
+		w.seq = s->n;
 		s->v[s->n++] = w;
 	}
 	if (r != ARCHIVE_EOF) {
@@ -737,8 +744,16 @@ entry(void *arg, const struct scan_entry *e)
 	v->stats->entries++;
 	if (err == 0)
 		it->fields = compare(it->w, &it->got, &hash);
-	if (hash && (fd = census_open(e->dirfd, e->name)) == -1)
-		it->err = errno;
+	if (hash) {
+		while (hashq_full(&v->q, true))
+			drain_one(v);
+		while ((fd = census_open(e->dirfd, e->name, e->depth == 0)) ==
+		    -1 && (errno == EMFILE || errno == ENFILE) &&
+		    !hashq_empty(&v->q))
+			drain_one(v);
+		if (fd == -1)
+			it->err = errno;
+	}
 	if (push(v, it, fd, it->w->algo) == -1)
 		return -1;
 	return source_next(&v->src);
@@ -781,6 +796,7 @@ verify_tree(FILE *fp, const char *root, unsigned threads,
 	inomap_init(&v.links);
 	if (source_open(&v.src, fp) == -1) {
 		e = errno;
+		stats->in_manifest = true;
 		stats->why = v.src.why;
 		stats->line = v.src.line;
 		source_close(&v.src);
@@ -796,7 +812,10 @@ verify_tree(FILE *fp, const char *root, unsigned threads,
 	so.entry = entry;
 	so.error = scan_error;
 	so.arg = &v;
-	rc = scan_tree(root, &so);
+	/* A manifest of a symlink (xcp -P) describes the link itself. */
+	rc = scan_tree(root, !(v.src.cur != NULL &&
+	    strcmp(v.src.cur->path, ".") == 0 && v.src.cur->rec.type == 'l'),
+	    &so);
 	if (rc == -1)
 		e = errno;
 	while (rc == 0 && v.src.cur != NULL)
@@ -811,7 +830,8 @@ verify_tree(FILE *fp, const char *root, unsigned threads,
 	while (!hashq_empty(&v.q))
 		drain_one(&v);
 	hashq_free(&v.q);
-	if (rc == -1 && e == EINVAL && v.src.why != NULL) {
+	if (rc == -1 && (v.src.why != NULL || ferror(fp))) {
+		stats->in_manifest = true;
 		stats->why = v.src.why;
 		stats->line = v.src.line;
 	}

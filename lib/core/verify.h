@@ -56,7 +56,8 @@ struct verify_stats {
 	uint64_t	 extra;
 	uint64_t	 changed;
 	uint64_t	 unreadable;
-	/* Set when the manifest is invalid (errno EINVAL): */
+	/* Set when the manifest could not be read or is invalid (EINVAL): */
+	bool		 in_manifest;
 	const char	*why;
 	uint64_t	 line;		/* 0 when no line is to blame */
 };
