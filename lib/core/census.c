@@ -33,6 +33,7 @@ struct census {
 	const struct census_ops *ops;
 	struct hashq	 q;
 	struct inomap	 links;
+	char		*buf;		/* for files hashed inline */
 	int		 werr;		/* errno of a failed write */
 };
 
@@ -40,7 +41,6 @@ int
 census_open(int dirfd, const char *name, bool follow)
 {
 	int fd, flags = O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
-	struct stat st;
 
 	if (!follow)
 		flags |= O_NOFOLLOW;
@@ -48,12 +48,12 @@ census_open(int dirfd, const char *name, bool follow)
 	fd = openat(dirfd, name, flags | O_NOATIME);
 	if (fd == -1 && errno == EPERM)
 		fd = openat(dirfd, name, flags);
-	/* Replaced by something else since it was seen: not a file. */
-	if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
-		close(fd);
-		errno = ESTALE;
-		return -1;
-	}
+	/*
+	 * Something else put there since it was seen opens without blocking
+	 * (O_NONBLOCK, O_NOCTTY) and is read no further than the size seen
+	 * plus one byte (hash_fd), so it cannot hang the scan; its hash then
+	 * differs.  That costs no fstat for every file.
+	 */
 	return fd;
 }
 
@@ -134,7 +134,10 @@ entry(void *arg, const struct scan_entry *e)
 	}
 	while (hashq_full(&c->q, fd != -1))
 		drain_one(c);
-	if (hashq_push(&c->q, it, fd, HASHQ_XXH128) == -1) {
+	if ((fd != -1 && e->st->st_size <= HASHQ_INLINE ?
+	    hashq_push_inline(&c->q, it, fd, HASHQ_XXH128, e->st->st_size,
+	    c->buf) : hashq_push(&c->q, it, fd, HASHQ_XXH128,
+	    e->st->st_size)) == -1) {
 		if (fd != -1)
 			close(fd);
 		item_free(it);
@@ -165,8 +168,12 @@ census_tree(const char *root, struct manifest_writer *w, unsigned threads,
 	c.w = w;
 	c.ops = ops;
 	inomap_init(&c.links);
-	if (hashq_init(&c.q, threads, DEPTH) == -1)
+	if ((c.buf = malloc(HASH_FD_BUF)) == NULL)
 		return -1;
+	if (hashq_init(&c.q, threads, DEPTH) == -1) {
+		free(c.buf);
+		return -1;
+	}
 	so.entry = entry;
 	so.error = scan_error;
 	so.arg = &c;
@@ -176,6 +183,7 @@ census_tree(const char *root, struct manifest_writer *w, unsigned threads,
 		drain_one(&c);
 	hashq_free(&c.q);
 	inomap_free(&c.links);
+	free(c.buf);
 	if (rc == 0 && c.werr != 0) {
 		rc = -1;
 		e = c.werr;

@@ -75,7 +75,7 @@ hash_buf(const void *p, size_t n, unsigned char *out)
 }
 
 int
-hash_fd(int fd, unsigned char *out, char *buf)
+hash_fd(int fd, unsigned char *out, char *buf, off_t size)
 {
 	struct hash h;
 	off_t off = 0;
@@ -85,7 +85,14 @@ hash_fd(int fd, unsigned char *out, char *buf)
 		;
 	if (first == -1)
 		return -1;
-	/* Most files fit the buffer: one call, no streaming state. */
+	/*
+	 * Most files fit the buffer: one call, no streaming state.  (Pseudo
+	 * files say size 0 and may return less than they hold: read on.)
+	 */
+	if (first < HASH_BUF && first == size && size > 0) {
+		hash_buf(buf, (size_t)first, out);
+		return 0;
+	}
 	if (first < HASH_BUF) {
 		while ((r = pread(fd, buf + first, 1, first)) == -1 &&
 		    errno == EINTR)
@@ -102,6 +109,9 @@ hash_fd(int fd, unsigned char *out, char *buf)
 	hash_update(&h, buf, (size_t)first);
 	off = first;
 	for (;;) {
+		/* Past the size stat gave, one byte tells it changed. */
+		if (size > 0 && off > size)
+			break;
 		r = pread(fd, buf, HASH_BUF, off);
 		if (r == -1) {
 			if (errno == EINTR)

@@ -7,6 +7,7 @@
 #define HASH_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define HASH_LEN	16
 #define HASH_HEX_LEN	(2 * HASH_LEN)
@@ -29,10 +30,14 @@ void	hash_buf(const void *, size_t, unsigned char *);
 #define HASH_FD_BUF	((1 << 20) + 1)
 
 /*
- * Hash the whole content of fd from offset 0, reading through buf
- * (HASH_FD_BUF bytes).  Returns 0 or -1 with errno.
+ * Hash the whole content of the regular file fd from offset 0, reading
+ * through buf (HASH_FD_BUF bytes).  size is what stat said (-1: unknown):
+ * a first read that gets exactly that much is taken as the whole file,
+ * saving the read that would return 0, and reading stops soon after it
+ * (a device put in the file's place cannot make it read forever).
+ * Returns 0 or -1 with errno.
  */
-int	hash_fd(int, unsigned char *, char *);
+int	hash_fd(int, unsigned char *, char *, off_t);
 
 /* out: HASH_HEX_LEN + 1 bytes, NUL-terminated lowercase hex. */
 void	hash_hex(const unsigned char *, char *);

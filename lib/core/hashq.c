@@ -17,10 +17,14 @@
 #include "core/digest.h"
 #include "core/hashq.h"
 
+/* Files queued before a sleeping worker is woken. */
+#define WAKE_BATCH	8
+
 struct hashq_item {
 	void		*data;
 	int		 fd;
 	int		 algo;
+	off_t		 size;
 	int		 err;
 	bool		 done;
 	unsigned char	 hash[HASHQ_MAX];
@@ -33,6 +37,7 @@ worker(void *arg)
 	struct hashq_item *it;
 	unsigned char v[HASHQ_MAX];
 	int fd, algo, err, rc;
+	off_t size;
 	char *buf = malloc(HASH_FD_BUF);
 
 	pthread_mutex_lock(&q->mu);
@@ -43,18 +48,21 @@ worker(void *arg)
 		if (q->next == q->tail) {
 			if (q->quit)
 				break;
+			q->idle++;
 			pthread_cond_wait(&q->work, &q->mu);
+			q->idle--;
 			continue;
 		}
 		it = &q->ring[q->next++ & (q->cap - 1)];
 		fd = it->fd;
 		algo = it->algo;
+		size = it->size;
 		pthread_mutex_unlock(&q->mu);
 		if (buf == NULL) {
 			rc = -1;
 			errno = ENOMEM;
 		} else if (algo == HASHQ_XXH128)
-			rc = hash_fd(fd, v, buf);
+			rc = hash_fd(fd, v, buf, size);
 		else
 			rc = digest_fd((enum digest_type)algo, fd, v);
 		err = rc == -1 ? errno : 0;
@@ -65,7 +73,14 @@ worker(void *arg)
 		it->fd = -1;
 		it->done = true;
 		q->fds--;
-		pthread_cond_broadcast(&q->done);
+		/*
+		 * A waiting caller is woken once half the files are done, not
+		 * for each one: it then pops them all in one go instead of
+		 * trading places with the worker at every file.
+		 */
+		if (q->waiting && (q->fds <= q->max_fds / 2 ||
+		    q->next == q->tail))
+			pthread_cond_broadcast(&q->done);
 	}
 	pthread_mutex_unlock(&q->mu);
 	free(buf);
@@ -190,7 +205,7 @@ hashq_ready(struct hashq *q)
 }
 
 int
-hashq_push(struct hashq *q, void *data, int fd, int algo)
+hashq_push(struct hashq *q, void *data, int fd, int algo, off_t size)
 {
 	struct hashq_item *it;
 
@@ -205,15 +220,62 @@ hashq_push(struct hashq *q, void *data, int fd, int algo)
 	it->data = data;
 	it->fd = fd;
 	it->algo = algo;
+	it->size = size;
 	it->err = -1;
 	it->done = fd == -1;
 	q->tail++;
+	/*
+	 * Wake a sleeping worker only once a few files wait: every wake is a
+	 * system call and a context switch, dearer than a small file's hash.
+	 * pop() wakes them before it waits, so nothing is left behind.
+	 */
 	if (fd != -1) {
 		q->fds++;
-		pthread_cond_signal(&q->work);
+		if (q->idle > 0 && q->fds >= WAKE_BATCH)
+			pthread_cond_signal(&q->work);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return 0;
+}
+
+int
+hashq_push_done(struct hashq *q, void *data, const unsigned char *hash,
+    int err)
+{
+	struct hashq_item *it;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->tail - q->head == q->cap) {
+		pthread_mutex_unlock(&q->mu);
+		errno = EAGAIN;
+		return -1;
+	}
+	it = &q->ring[q->tail & (q->cap - 1)];
+	it->data = data;
+	it->fd = -1;
+	it->algo = HASHQ_XXH128;
+	it->err = err;
+	if (err == 0)
+		memcpy(it->hash, hash, HASHQ_MAX);
+	it->done = true;
+	q->tail++;
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+int
+hashq_push_inline(struct hashq *q, void *data, int fd, int algo, off_t size,
+    char *buf)
+{
+	unsigned char v[HASHQ_MAX];
+	int rc;
+
+	if (algo == HASHQ_XXH128)
+		rc = hash_fd(fd, v, buf, size);
+	else
+		rc = digest_fd((enum digest_type)algo, fd, v);
+	close(fd);
+	return hashq_push_done(q, data, v, rc == -1 ? errno : 0);
 }
 
 void *
@@ -226,8 +288,13 @@ hashq_pop(struct hashq *q, unsigned char *hash, int *err)
 		return NULL;
 	pthread_mutex_lock(&q->mu);
 	it = &q->ring[q->head & (q->cap - 1)];
-	while (!it->done)
+	while (!it->done) {
+		if (q->idle > 0)
+			pthread_cond_broadcast(&q->work);
+		q->waiting = true;
 		pthread_cond_wait(&q->done, &q->mu);
+		q->waiting = false;
+	}
 	data = it->data;
 	*err = it->err;
 	if (it->err == 0)

@@ -34,6 +34,8 @@ struct hashq {
 	size_t		 max_fds;
 	pthread_t	*threads;
 	unsigned	 nthreads;
+	unsigned	 idle;		/* workers waiting for work */
+	bool		 waiting;	/* the caller waits for a hash */
 	bool		 quit;
 };
 
@@ -60,10 +62,29 @@ bool	hashq_ready(struct hashq *);
 
 /*
  * Queue data, with fd to hash from offset 0 with algo (HASHQ_XXH128 or a
- * digest type; the queue closes fd), or fd -1 for an item that only keeps
- * its place in the order.  Returns 0, or -1 with errno EAGAIN when full.
+ * digest type; the queue closes fd) and its size as stat said (-1 when
+ * unknown), or fd -1 for an item that only keeps its place in the order.  Returns 0, or -1 with errno EAGAIN when full.
  */
-int	hashq_push(struct hashq *, void *, int, int);
+int	hashq_push(struct hashq *, void *, int, int, off_t);
+
+/*
+ * Queue data whose hash the caller computed itself (err 0, or the errno of
+ * a failed read): it comes back in its place like any other item.
+ * Returns 0, or -1 with errno EAGAIN when full.
+ */
+int	hashq_push_done(struct hashq *, void *, const unsigned char *, int);
+
+/*
+ * Files up to this size cost less to hash on the caller's thread than to
+ * hand over to a worker.
+ */
+#define HASHQ_INLINE	(64 * 1024)
+
+/*
+ * Hash fd inline as a worker would (closing it), through the caller's buf
+ * of HASH_FD_BUF bytes, and queue the result.  Returns as hashq_push.
+ */
+int	hashq_push_inline(struct hashq *, void *, int, int, off_t, char *);
 
 /*
  * Pop the oldest item, waiting for its hash.  Returns its data (NULL when

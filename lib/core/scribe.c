@@ -471,7 +471,7 @@ scribe_add(struct scribe *s, const struct record *rec)
 		goto fail;
 	while (hashq_full(&s->q, fd != -1))
 		drain_one(s);
-	if (hashq_push(&s->q, it, fd, HASHQ_XXH128) == -1)
+	if (hashq_push(&s->q, it, fd, HASHQ_XXH128, (off_t)it->h.size) == -1)
 		goto fail;
 	while (hashq_ready(&s->q))
 		drain_one(s);
@@ -687,7 +687,7 @@ rehash(struct scribe *s, struct loaded *v, size_t n)
 			continue;
 		fd = open(dst, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
 		    O_CLOEXEC);
-		if (fd != -1 && hash_fd(fd, v[i].it.h.hash, buf) == 0)
+		if (fd != -1 && hash_fd(fd, v[i].it.h.hash, buf, -1) == 0)
 			v[i].it.h.has_hash = 1;
 		if (fd != -1)
 			close(fd);

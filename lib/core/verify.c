@@ -81,6 +81,7 @@ struct verify {
 	struct hashq	 q;
 	struct inomap	 links;
 	char		*skip;		/* could not be read: not missing */
+	char		*buf;		/* for files hashed inline */
 	int		 err;		/* errno that stops the merge */
 };
 
@@ -649,7 +650,11 @@ push(struct verify *v, struct item *it, int fd, int algo)
 	while (hashq_full(&v->q, fd != -1))
 		drain_one(v);
 	it->hashing = fd != -1;
-	if (hashq_push(&v->q, it, fd, algo) == -1) {
+	/* Small files: cheaper here than handed over to a worker. */
+	if ((fd != -1 && it->got.size <= HASHQ_INLINE ?
+	    hashq_push_inline(&v->q, it, fd, algo, (off_t)it->got.size,
+	    v->buf) : hashq_push(&v->q, it, fd, algo,
+	    (off_t)it->got.size)) == -1) {
 		if (fd != -1)
 			close(fd);
 		item_free(it);
@@ -803,8 +808,10 @@ verify_tree(FILE *fp, const char *root, unsigned threads,
 		errno = e;
 		return -1;
 	}
-	if (hashq_init(&v.q, threads, DEPTH) == -1) {
+	if ((v.buf = malloc(HASH_FD_BUF)) == NULL ||
+	    hashq_init(&v.q, threads, DEPTH) == -1) {
 		e = errno;
+		free(v.buf);
 		source_close(&v.src);
 		errno = e;
 		return -1;
@@ -838,6 +845,7 @@ verify_tree(FILE *fp, const char *root, unsigned threads,
 	source_close(&v.src);
 	inomap_free(&v.links);
 	free(v.skip);
+	free(v.buf);
 	errno = e;
 	return rc;
 }

@@ -84,7 +84,7 @@ test_hashq(unsigned threads)
 			if (pushed % 5 == 4) {
 				/* No file: only keeps its place. */
 				CHECK(hashq_push(&q, (void *)(pushed + 1), -1,
-				    HASHQ_XXH128) == 0);
+				    HASHQ_XXH128, -1) == 0);
 				pushed++;
 				continue;
 			}
@@ -95,8 +95,10 @@ test_hashq(unsigned threads)
 			unlink(path);
 			strcpy(path, "/tmp/scan-test.XXXXXX");
 			hash_buf(buf + pushed, size, want[pushed]);
+			/* Sizes known, unknown or too big: the same hash. */
 			CHECK(hashq_push(&q, (void *)(pushed + 1), fd,
-			    HASHQ_XXH128) == 0);
+			    HASHQ_XXH128, pushed % 3 == 0 ? -1 : pushed % 3 ==
+			    1 ? (off_t)size : (off_t)size * 2 + 1) == 0);
 			pushed++;
 			continue;
 		}
@@ -115,7 +117,7 @@ test_hashq(unsigned threads)
 	CHECK(hashq_pop(&q, got, &err) == NULL);
 	/* A queue freed with files in it closes them. */
 	fd = open("/dev/null", O_RDONLY);
-	CHECK(hashq_push(&q, (void *)1, fd, HASHQ_XXH128) == 0);
+	CHECK(hashq_push(&q, (void *)1, fd, HASHQ_XXH128, -1) == 0);
 	hashq_free(&q);
 	CHECK(fcntl(fd, F_GETFD) == -1 && errno == EBADF);
 	free(buf);
