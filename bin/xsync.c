@@ -68,7 +68,7 @@ usage(void)
 		printf("  %s %s %s\n", common_progname(), commands[i].name,
 		    _(commands[i].synopsis));
 	fputs(_("\n"
-"  -j, --jobs=N      hash with N threads (default: one per CPU)\n"
+"  -j, --jobs=N      hash with N threads (default: one per CPU but one)\n"
 "  -o, --output=FILE write to FILE, atomically, instead of standard output\n"
 "      --json        verify: one JSON document on standard output\n"
 "  -v, --verbose     verify: a summary on standard error\n"

@@ -103,8 +103,9 @@ hashq_init(struct hashq *q, unsigned threads, size_t depth)
 	int e;
 
 	memset(q, 0, sizeof(*q));
+	/* The caller's thread scans and hashes small files: one CPU less. */
 	if (threads == 0)
-		threads = hashq_cpus();
+		threads = hashq_cpus() > 1 ? hashq_cpus() - 1 : 1;
 	for (q->cap = 16; q->cap < depth; q->cap *= 2)
 		;
 	/*

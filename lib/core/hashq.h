@@ -40,8 +40,8 @@ struct hashq {
 };
 
 /*
- * Start threads workers (0: one per online CPU) and a queue of depth
- * items.  Returns 0, or -1 with errno (ENOMEM, EAGAIN).
+ * Start threads workers (0: one per online CPU but the caller's) and a
+ * queue of depth items.  Returns 0, or -1 with errno (ENOMEM, EAGAIN).
  */
 int	hashq_init(struct hashq *, unsigned, size_t);
 
