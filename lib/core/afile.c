@@ -15,9 +15,8 @@
 
 #include "core/afile.h"
 
-/* The directory part of path, for O_TMPFILE and the final fsync. */
-static char *
-dir_of(const char *path)
+char *
+afile_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -42,7 +41,7 @@ afile_create(struct afile *f, const char *path)
 	 * An unnamed file first: nothing shows in the directory (not even to
 	 * a scan of the tree the file describes) until it is complete.
 	 */
-	if ((dir = dir_of(path)) == NULL)
+	if ((dir = afile_dir(path)) == NULL)
 		goto fail;
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 	free(dir);
@@ -125,7 +124,7 @@ fsync_dir(const char *path)
 	char *dir;
 	int fd, rc;
 
-	if ((dir = dir_of(path)) == NULL)
+	if ((dir = afile_dir(path)) == NULL)
 		return -1;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);

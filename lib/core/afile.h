@@ -18,6 +18,9 @@ struct afile {
 	bool		 unnamed;	/* O_TMPFILE: named only at commit */
 };
 
+/* The directory part of path ("." or "/" at the ends), or NULL. */
+char	*afile_dir(const char *);
+
 /* Open a temporary file beside path.  Returns 0 or -1 with errno. */
 int	afile_create(struct afile *, const char *);
 

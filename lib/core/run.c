@@ -665,34 +665,6 @@ finish_place(struct node *n, bool exists, const char *tmp)
 	return 0;
 }
 
-static char *
-read_link(int dirfd, const char *name, off_t hint)
-{
-	size_t len = hint > 0 && hint < 65536 ? (size_t)hint + 1 : 256;
-	ssize_t n;
-	char *buf, *nb;
-
-	if ((buf = malloc(len)) == NULL)
-		return NULL;
-	for (;;) {
-		n = readlinkat(dirfd, name, buf, len);
-		if (n == -1) {
-			free(buf);
-			return NULL;
-		}
-		if ((size_t)n < len) {
-			buf[n] = '\0';
-			return buf;
-		}
-		len *= 2;
-		if ((nb = realloc(buf, len)) == NULL) {
-			free(buf);
-			return NULL;
-		}
-		buf = nb;
-	}
-}
-
 static int
 copy_symlink(struct run *r, struct node *n, bool exists, struct stat *old)
 {
@@ -703,7 +675,7 @@ copy_symlink(struct run *r, struct node *n, bool exists, struct stat *old)
 	const char *name;
 	int rc;
 
-	if ((target = read_link(n->sdir, n->sname, n->st.st_size)) == NULL) {
+	if ((target = walk_readlink(n->sdir, n->sname, n->st.st_size)) == NULL) {
 		report(r, RE_READLINK, errno, n->spath, n->dpath);
 		return -1;
 	}

@@ -161,8 +161,6 @@ scan_record(const struct scan_entry *e, struct inomap *links,
 {
 	const struct stat *st = e->st;
 	const char *first;
-	size_t tlen;
-	ssize_t n;
 	char *t;
 
 	memset(r, 0, sizeof(*r));
@@ -191,24 +189,10 @@ scan_record(const struct scan_entry *e, struct inomap *links,
 		break;
 	case S_IFLNK:
 		r->type = 'l';
-		r->size = (uint64_t)st->st_size;
-		/* The size is a hint: pseudo filesystems report 0. */
-		tlen = st->st_size > 0 ? (size_t)st->st_size + 1 : PATH_MAX;
-		for (;;) {
-			if ((t = malloc(tlen)) == NULL)
-				return -1;
-			n = readlinkat(e->dirfd, e->name, t, tlen);
-			if (n == -1) {
-				free(t);
-				return -1;
-			}
-			if ((size_t)n < tlen)
-				break;
-			free(t);
-			tlen *= 2;
-		}
-		t[n] = '\0';
-		r->size = (uint64_t)n;
+		if ((t = walk_readlink(e->dirfd, e->name, st->st_size)) ==
+		    NULL)
+			return -1;
+		r->size = strlen(t);
 		*target = t;
 		r->target = t;
 		break;

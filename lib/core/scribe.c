@@ -29,6 +29,7 @@
 #include "core/record.h"
 #include "core/scan.h"
 #include "core/scribe.h"
+#include "core/walk.h"
 
 #define DEPTH	4096
 
@@ -106,14 +107,11 @@ item_free(struct item *it)
 static FILE *
 spill_open(const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	char *dir;
 	FILE *fp;
 	int fd;
 
-	dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") :
-	    strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
+	if ((dir = afile_dir(path)) == NULL)
 		return NULL;
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	free(dir);
@@ -352,15 +350,9 @@ finish_dir(struct scribe *s, const char *path, const struct stat *st)
 static char *
 link_text(const struct record *rec)
 {
-	char buf[PATH_MAX + 1];
-	ssize_t n;
-
 	if (rec->strategy == STRATEGY_SYMLINK && rec->target != NULL)
 		return strdup(rec->target);
-	if ((n = readlink(rec->dst, buf, sizeof(buf) - 1)) == -1)
-		return NULL;
-	buf[n] = '\0';
-	return strdup(buf);
+	return walk_readlink(AT_FDCWD, rec->dst, rec->dst_st->st_size);
 }
 
 /* Fill an item from the destination's metadata; 1 when it needs a hash. */

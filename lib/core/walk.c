@@ -151,3 +151,31 @@ walk_reopen_parent(int fd, dev_t dev, ino_t ino)
 	}
 	return pfd;
 }
+
+char *
+walk_readlink(int dirfd, const char *name, off_t hint)
+{
+	size_t len = hint > 0 && hint < 65536 ? (size_t)hint + 1 : 256;
+	ssize_t n;
+	char *buf, *nb;
+
+	if ((buf = malloc(len)) == NULL)
+		return NULL;
+	for (;;) {
+		n = readlinkat(dirfd, name, buf, len);
+		if (n == -1) {
+			free(buf);
+			return NULL;
+		}
+		if ((size_t)n < len) {
+			buf[n] = '\0';
+			return buf;
+		}
+		len *= 2;
+		if ((nb = realloc(buf, len)) == NULL) {
+			free(buf);
+			return NULL;
+		}
+		buf = nb;
+	}
+}

@@ -28,6 +28,13 @@ int	walk_stat(int, const char *, bool, struct stat *);
 int	walk_list(int, struct walk_dir *);
 void	walk_list_free(struct walk_dir *);
 
+/*
+ * The text of the symlink name in dirfd, of about hint bytes (st_size,
+ * which pseudo filesystems report as 0).  Returns a malloc'd string, or
+ * NULL with errno.
+ */
+char	*walk_readlink(int, const char *, off_t);
+
 /* "dir/name" for messages, or NULL with errno ENOMEM. */
 char	*walk_join(const char *, const char *);
 
