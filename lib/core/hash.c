@@ -141,25 +141,24 @@ hash_hex(const unsigned char *v, char *out)
 	out[HASH_HEX_LEN] = '\0';
 }
 
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 hash_parse(const char *s, unsigned char *out)
 {
-	int i, hi, lo;
+	/* Each lowercase hex digit's value plus one; 0 for anything else. */
+	static const unsigned char value[256] = {
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+		['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+		['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+		['f'] = 16,
+	};
+	unsigned hi, lo, bad = 0;
+	int i;
 
 	for (i = 0; i < HASH_LEN; i++) {
-		if ((hi = nibble(s[2 * i])) < 0 || (lo = nibble(s[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
+		hi = value[(unsigned char)s[2 * i]];
+		lo = value[(unsigned char)s[2 * i + 1]];
+		bad |= (hi == 0) | (lo == 0);
+		out[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
-	return 0;
+	return bad ? -1 : 0;
 }

@@ -42,7 +42,10 @@ int	hash_fd(int, unsigned char *, char *, off_t);
 /* out: HASH_HEX_LEN + 1 bytes, NUL-terminated lowercase hex. */
 void	hash_hex(const unsigned char *, char *);
 
-/* Parse HASH_HEX_LEN hex digits.  Returns 0, or -1 when malformed. */
+/*
+ * Parse the HASH_HEX_LEN lowercase hex digits at s (all of them are read).
+ * Returns 0, or -1 when one is not a lowercase hex digit.
+ */
 int	hash_parse(const char *, unsigned char *);
 
 #endif

@@ -30,21 +30,21 @@ needs_escape(unsigned char c)
 	    c == '*' || c == '?' || c == '[';
 }
 
-char *
-manifest_escape(const char *s)
+/*
+ * Write s escaped at o, which has room for 4 * strlen(s) + 1 bytes; returns
+ * the end of what was written (not NUL-terminated).
+ */
+static char *
+escape_into(char *o, const char *s)
 {
 	const unsigned char *p;
-	size_t n = 0;
-	char *out, *o;
 
 	/* A lone "-" would read as "none". */
-	if (strcmp(s, "-") == 0)
-		return strdup("\\055");
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		n += needs_escape(*p) ? 4 : 1;
-	if ((out = malloc(n + 1)) == NULL)
-		return NULL;
-	for (o = out, p = (const unsigned char *)s; *p != '\0'; p++) {
+	if (s[0] == '-' && s[1] == '\0') {
+		memcpy(o, "\\055", 4);
+		return o + 4;
+	}
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (needs_escape(*p)) {
 			*o++ = '\\';
 			*o++ = (char)('0' + (*p >> 6));
@@ -53,7 +53,17 @@ manifest_escape(const char *s)
 		} else
 			*o++ = (char)*p;
 	}
-	*o = '\0';
+	return o;
+}
+
+char *
+manifest_escape(const char *s)
+{
+	char *out;
+
+	if ((out = malloc(4 * strlen(s) + 1)) == NULL)
+		return NULL;
+	*escape_into(out, s) = '\0';
 	return out;
 }
 
@@ -81,13 +91,42 @@ manifest_unescape(char *s)
 	return 0;
 }
 
-/* Write bytes to the manifest and to its hash. */
+/*
+ * The writer formats records into its own buffer and hands the buffer to
+ * the hash and to the stream in large blocks: a million records cost a
+ * few hundred writes and hash updates, not several million.
+ */
+#define WRITE_BUF	(1 << 20)
+
+/* Hash and write what the buffer holds. */
 static int
-emit(struct manifest_writer *w, const char *p, size_t n)
+flush(struct manifest_writer *w)
 {
-	if (fwrite(p, 1, n, w->fp) != n)
+	if (w->len == 0)
+		return 0;
+	hash_update(&w->h, w->buf, w->len);
+	if (fwrite(w->buf, 1, w->len, w->fp) != w->len)
 		return -1;
-	hash_update(&w->h, p, n);
+	w->len = 0;
+	return 0;
+}
+
+/* Make room for n more bytes. */
+static int
+reserve(struct manifest_writer *w, size_t n)
+{
+	char *p;
+
+	if (w->len + n <= w->cap)
+		return 0;
+	if (flush(w) == -1)
+		return -1;
+	if (n <= w->cap)
+		return 0;
+	if ((p = realloc(w->buf, n)) == NULL)
+		return -1;
+	w->buf = p;
+	w->cap = n;
 	return 0;
 }
 
@@ -95,13 +134,17 @@ static int
 start(struct manifest_writer *w)
 {
 	w->records = 0;
-	if (hash_init(&w->h) == -1)
+	w->len = 0;
+	w->cap = WRITE_BUF;
+	if ((w->buf = malloc(w->cap)) == NULL)
 		return -1;
-	if (emit(w, HEADER, strlen(HEADER)) == -1 ||
-	    emit(w, FIELDS, strlen(FIELDS)) == -1) {
-		hash_free(&w->h);
+	if (hash_init(&w->h) == -1) {
+		free(w->buf);
+		w->buf = NULL;
 		return -1;
 	}
+	memcpy(w->buf, HEADER FIELDS, strlen(HEADER FIELDS));
+	w->len = strlen(HEADER FIELDS);
 	return 0;
 }
 
@@ -121,8 +164,6 @@ manifest_create(struct manifest_writer *w, const char *path)
 	if (afile_create(&w->out, path) == -1)
 		return -1;
 	w->fp = w->out.fp;
-	/* Large writes: a million records in a few hundred calls. */
-	(void)setvbuf(w->fp, NULL, _IOFBF, 1 << 20);
 	w->to_file = true;
 	if (start(w) == -1) {
 		e = errno;
@@ -135,47 +176,88 @@ manifest_create(struct manifest_writer *w, const char *path)
 	return 0;
 }
 
-/* Emit a NUL-terminated string. */
-static int
-emit_str(struct manifest_writer *w, const char *p)
+/* Decimal digits of v at o; returns the end. */
+static char *
+put_u64(char *o, uint64_t v)
 {
-	return emit(w, p, strlen(p));
+	char tmp[20], *t = tmp + sizeof(tmp);
+
+	do
+		*--t = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	memcpy(o, t, (size_t)(tmp + sizeof(tmp) - t));
+	return o + (tmp + sizeof(tmp) - t);
 }
 
 int
 manifest_add(struct manifest_writer *w, const struct manifest_record *r)
 {
-	char head[256], hex[HASH_HEX_LEN + 1], *path, *target = NULL;
-	int n, rc = -1;
+	const char *strategy = r->strategy ? r->strategy : "-";
+	size_t slen = strlen(strategy), plen = strlen(r->path), tlen;
+	long ns = r->mtime.tv_nsec;
+	char *o;
+	int i;
 
-	if (r->has_hash)
-		hash_hex(r->hash, hex);
-	/* Every field up to the target has a bounded length. */
-	n = snprintf(head, sizeof(head),
-	    "%c\t%04o\t%lu\t%lu\t%" PRIu64 "\t%lld.%09ld\t%s\t%s\t",
-	    r->type, (unsigned)(r->mode & 07777), (unsigned long)r->uid,
-	    (unsigned long)r->gid, r->size, (long long)r->mtime.tv_sec,
-	    r->mtime.tv_nsec, r->has_hash ? hex : "-",
-	    r->strategy ? r->strategy : "-");
-	if (n < 0 || (size_t)n >= sizeof(head)) {
+	if (ns < 0 || ns > 999999999 || slen == 0 ||
+	    memchr(strategy, '\t', slen) != NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	if ((path = manifest_escape(r->path)) == NULL ||
-	    (r->target != NULL && (target = manifest_escape(r->target)) ==
-	    NULL))
-		goto out;
-	if (emit(w, head, (size_t)n) == -1 ||
-	    emit_str(w, target ? target : "-") == -1 ||
-	    emit(w, "\t", 1) == -1 || emit_str(w, path) == -1 ||
-	    emit(w, "\n", 1) == -1)
-		goto out;
+	tlen = r->target ? strlen(r->target) : 0;
+	/* Fixed fields take at most 128 bytes; escaping at most quadruples. */
+	if (reserve(w, 128 + slen + 4 * (plen + tlen)) == -1)
+		return -1;
+	o = w->buf + w->len;
+	*o++ = r->type;
+	*o++ = '\t';
+	*o++ = (char)('0' + ((r->mode >> 9) & 7));
+	*o++ = (char)('0' + ((r->mode >> 6) & 7));
+	*o++ = (char)('0' + ((r->mode >> 3) & 7));
+	*o++ = (char)('0' + (r->mode & 7));
+	*o++ = '\t';
+	o = put_u64(o, (uint64_t)r->uid);
+	*o++ = '\t';
+	o = put_u64(o, (uint64_t)r->gid);
+	*o++ = '\t';
+	o = put_u64(o, r->size);
+	*o++ = '\t';
+	if (r->mtime.tv_sec < 0) {
+		*o++ = '-';
+		o = put_u64(o, -(uint64_t)r->mtime.tv_sec);
+	} else
+		o = put_u64(o, (uint64_t)r->mtime.tv_sec);
+	*o++ = '.';
+	for (i = 8; i >= 0; i--, ns /= 10)
+		o[i] = (char)('0' + ns % 10);
+	o += 9;
+	*o++ = '\t';
+	if (r->has_hash) {
+		hash_hex(r->hash, o);
+		o += HASH_HEX_LEN;
+	} else
+		*o++ = '-';
+	*o++ = '\t';
+	memcpy(o, strategy, slen);
+	o += slen;
+	*o++ = '\t';
+	if (r->target != NULL)
+		o = escape_into(o, r->target);
+	else
+		*o++ = '-';
+	*o++ = '\t';
+	o = escape_into(o, r->path);
+	*o++ = '\n';
+	w->len = (size_t)(o - w->buf);
 	w->records++;
-	rc = 0;
-out:
-	free(path);
-	free(target);
-	return rc;
+	return 0;
+}
+
+static void
+release(struct manifest_writer *w)
+{
+	free(w->buf);
+	w->buf = NULL;
+	w->len = w->cap = 0;
 }
 
 int
@@ -185,10 +267,13 @@ manifest_commit(struct manifest_writer *w)
 	char hex[HASH_HEX_LEN + 1];
 	int rc = 0, e;
 
+	if (flush(w) == -1)
+		rc = -1;
+	release(w);
 	hash_final(&w->h, v);
 	hash_hex(v, hex);
-	if (fprintf(w->fp, TRAILER "records=%" PRIu64 " xxh128=%s\n",
-	    w->records, hex) < 0 || fflush(w->fp) == EOF)
+	if (rc == -1 || fprintf(w->fp, TRAILER "records=%" PRIu64
+	    " xxh128=%s\n", w->records, hex) < 0 || fflush(w->fp) == EOF)
 		rc = -1;
 	if (!w->to_file)
 		return rc;
@@ -206,6 +291,7 @@ manifest_commit(struct manifest_writer *w)
 void
 manifest_abort(struct manifest_writer *w)
 {
+	release(w);
 	hash_free(&w->h);
 	if (w->to_file)
 		afile_abort(&w->out);
@@ -221,37 +307,88 @@ bad(struct manifest_reader *r, const char *why)
 	return -1;
 }
 
-/* Read one line into r->buf without its newline; -1 at EOF or on error. */
-static ssize_t
-read_line(struct manifest_reader *r, bool hashed)
-{
-	ssize_t n;
+/*
+ * The reader, too, works on its own buffer: a line is found with memchr and
+ * parsed where it lies, and the buffer is refilled with large reads.
+ */
+#define READ_BUF	(1 << 18)
 
-	n = getline(&r->buf, &r->alloc, r->fp);
-	if (n <= 0)
-		return -1;
-	r->line++;
-	if (r->buf[n - 1] != '\n')
-		return -2;	/* cut short */
-	if (hashed)
-		hash_update(&r->h, r->buf, (size_t)n);
-	r->buf[--n] = '\0';
-	return n;
+/* Read more after the unread bytes, growing the buffer for a long line. */
+static int
+fill(struct manifest_reader *r)
+{
+	size_t n;
+	char *p;
+
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	if (r->end == r->alloc) {
+		n = r->alloc ? 2 * r->alloc : READ_BUF;
+		if ((p = realloc(r->buf, n)) == NULL)
+			return -1;
+		r->buf = p;
+		r->alloc = n;
+	}
+	n = fread(r->buf + r->end, 1, r->alloc - r->end, r->fp);
+	if (n == 0) {
+		if (ferror(r->fp))
+			return -1;
+		r->eof = true;
+	}
+	r->end += n;
+	return 0;
+}
+
+/*
+ * The next line, newline included: its length; 0 at the end of the file;
+ * -1 on a read error (errno); -2 for a last line without a newline.
+ */
+static ssize_t
+next_line(struct manifest_reader *r, char **line)
+{
+	char *nl;
+	size_t n;
+
+	for (;;) {
+		nl = r->pos < r->end ? memchr(r->buf + r->pos, '\n', r->end -
+		    r->pos) : NULL;
+		if (nl != NULL) {
+			*line = r->buf + r->pos;
+			n = (size_t)(nl + 1 - *line);
+			r->pos += n;
+			r->line++;
+			return (ssize_t)n;
+		}
+		if (r->eof) {
+			if (r->pos == r->end)
+				return 0;
+			r->line++;
+			return -2;
+		}
+		if (fill(r) == -1)
+			return -1;
+	}
 }
 
 int
 manifest_open(struct manifest_reader *r, FILE *fp)
 {
+	ssize_t n;
+	char *line;
+
 	memset(r, 0, sizeof(*r));
 	r->fp = fp;
 	if (hash_init(&r->h) == -1)
 		return -1;
-	if (read_line(r, true) < 0 || strcmp(r->buf, "#xcpm 1") != 0) {
-		/* A read error is not a verdict on the content. */
-		if (ferror(fp))
-			return -1;
+	if ((n = next_line(r, &line)) == -1)
+		return -1;	/* a read error is not a verdict on the content */
+	if (n != (ssize_t)strlen(HEADER) || memcmp(line, HEADER, (size_t)n) !=
+	    0)
 		return bad(r, "not an xcpm version 1 manifest");
-	}
+	hash_update(&r->h, line, (size_t)n);
 	return 0;
 }
 
@@ -270,37 +407,78 @@ manifest_open_header(struct manifest_reader *r, FILE *fp, const char *line,
 	return 0;
 }
 
-/* Copy field src into a growing buffer, unescaped. */
+/* Copy the n bytes of field src into a growing buffer, unescaped. */
 static int
-take(char **dst, size_t *alloc, const char *src)
+take(char **dst, size_t *alloc, const char *src, size_t n)
 {
-	size_t n = strlen(src) + 1;
-	char *p;
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i;
+	char *o;
+	int v;
 
-	if (n > *alloc) {
-		if ((p = realloc(*dst, n)) == NULL)
+	if (n + 1 > *alloc) {
+		if ((o = realloc(*dst, n + 1)) == NULL)
 			return -1;
-		*dst = p;
-		*alloc = n;
+		*dst = o;
+		*alloc = n + 1;
 	}
-	memcpy(*dst, src, n);
-	return manifest_unescape(*dst);
+	o = *dst;
+	if (memchr(src, '\\', n) == NULL) {
+		/* No escape: one copy, but a raw NUL would cut the name. */
+		if (memchr(src, '\0', n) != NULL)
+			return -1;
+		memcpy(o, src, n);
+		o[n] = '\0';
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0')
+			return -1;
+		if (s[i] != '\\') {
+			*o++ = (char)s[i];
+			continue;
+		}
+		if (n - i < 4 || s[i + 1] < '0' || s[i + 1] > '3' ||
+		    s[i + 2] < '0' || s[i + 2] > '7' || s[i + 3] < '0' ||
+		    s[i + 3] > '7')
+			return -1;
+		v = (s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 |
+		    (s[i + 3] - '0');
+		if (v == 0)
+			return -1;
+		*o++ = (char)v;
+		i += 3;
+	}
+	*o = '\0';
+	return 0;
 }
 
+/* The n decimal digits at s, at most max. */
 static int
-number(const char *s, uint64_t max, uint64_t *out)
+number(const char *s, size_t n, uint64_t max, uint64_t *out)
 {
-	char *end;
+	uint64_t v = 0;
+	unsigned d;
+	size_t i;
 
-	if (*s < '0' || *s > '9')
+	if (n == 0)
 		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return *end != '\0' || errno != 0 || *out > max ? -1 : 0;
+	for (i = 0; i < n; i++) {
+		if ((d = (unsigned)((unsigned char)s[i] - '0')) > 9)
+			return -1;
+		/* Up to 19 digits cannot overflow; beyond, check each. */
+		if (i >= 19 && v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static int
-trailer(struct manifest_reader *r)
+trailer(struct manifest_reader *r, const char *line)
 {
 	unsigned char v[HASH_LEN], want[HASH_LEN];
 	unsigned long long n;
@@ -308,15 +486,17 @@ trailer(struct manifest_reader *r)
 	int used = 0;
 
 	hash_final(&r->h, v);
-	if (sscanf(r->buf, TRAILER "records=%llu xxh128=%32[0-9a-f]%n", &n,
-	    hex, &used) != 2 || r->buf[used] != '\0' ||
+	if (sscanf(line, TRAILER "records=%llu xxh128=%32[0-9a-f]%n", &n,
+	    hex, &used) != 2 || line[used] != '\0' ||
 	    strlen(hex) != HASH_HEX_LEN || hash_parse(hex, want) == -1)
 		return bad(r, "malformed #end line");
 	if (n != r->records)
 		return bad(r, "record count does not match the #end line");
 	if (memcmp(v, want, HASH_LEN) != 0)
 		return bad(r, "checksum does not match the #end line");
-	if (getc(r->fp) != EOF)
+	if (r->pos == r->end && fill(r) == -1)
+		return -1;
+	if (r->pos != r->end)
 		return bad(r, "data after the #end line");
 	r->done = true;
 	return 0;
@@ -325,88 +505,96 @@ trailer(struct manifest_reader *r)
 int
 manifest_next(struct manifest_reader *r, struct manifest_record *rec)
 {
-	char *f[10], *p, *dot;
+	char *line, *f[11], *p, *e, *dot;
 	uint64_t v, ns;
+	size_t len[10];
 	ssize_t n;
 	int i;
 
 	if (r->done)
 		return 0;
 	for (;;) {
-		/* The trailer is not part of what it hashes: peek first. */
-		n = getline(&r->buf, &r->alloc, r->fp);
-		if (n <= 0)
+		if ((n = next_line(r, &line)) == -1)
+			return -1;
+		if (n == 0)
 			return bad(r, "no #end line: the manifest is truncated");
-		r->line++;
-		if (r->buf[n - 1] != '\n')
+		if (n == -2)
 			return bad(r, "last line cut short: the manifest is "
 			    "truncated");
-		if (strncmp(r->buf, TRAILER, strlen(TRAILER)) == 0) {
-			r->buf[n - 1] = '\0';
-			return trailer(r) == 0 ? 0 : -1;
+		/* The trailer is not part of what it hashes. */
+		if (strncmp(line, TRAILER, strlen(TRAILER)) == 0) {
+			line[n - 1] = '\0';
+			return trailer(r, line) == 0 ? 0 : -1;
 		}
-		hash_update(&r->h, r->buf, (size_t)n);
-		r->buf[n - 1] = '\0';
-		if (r->buf[0] != '#')
+		hash_update(&r->h, line, (size_t)n);
+		line[n - 1] = '\0';
+		if (line[0] != '#')
 			break;
 	}
-	for (i = 0, p = r->buf; i < 10; i++) {
+	e = line + n - 1;
+	for (i = 0, p = line; i < 9; i++) {
 		f[i] = p;
-		p = strchr(p, '\t');
-		if (i < 9) {
-			if (p == NULL)
-				return bad(r, "too few fields");
-			*p++ = '\0';
-		} else if (p != NULL)
-			return bad(r, "too many fields");
+		if ((p = memchr(p, '\t', (size_t)(e - p))) == NULL)
+			return bad(r, "too few fields");
+		*p++ = '\0';
 	}
+	f[9] = p;
+	if (memchr(p, '\t', (size_t)(e - p)) != NULL)
+		return bad(r, "too many fields");
+	f[10] = e + 1;
+	for (i = 0; i < 10; i++)
+		len[i] = (size_t)(f[i + 1] - f[i] - 1);
 	memset(rec, 0, sizeof(*rec));
-	if (strlen(f[0]) != 1 || strchr("fdlhpscb", f[0][0]) == NULL)
+	if (len[0] != 1 || f[0][0] == '\0' || strchr("fdlhpscb", f[0][0]) ==
+	    NULL)
 		return bad(r, "unknown type");
 	rec->type = f[0][0];
-	if (strlen(f[1]) != 4 || strspn(f[1], "01234567") != 4)
+	if (len[1] != 4)
 		return bad(r, "bad mode");
-	rec->mode = (mode_t)strtoul(f[1], NULL, 8);
-	if (number(f[2], UINT32_MAX, &v) == -1)
+	for (i = 0; i < 4; i++) {
+		if (f[1][i] < '0' || f[1][i] > '7')
+			return bad(r, "bad mode");
+		rec->mode = rec->mode << 3 | (mode_t)(f[1][i] - '0');
+	}
+	if (number(f[2], len[2], UINT32_MAX, &v) == -1)
 		return bad(r, "bad uid");
 	rec->uid = (uid_t)v;
-	if (number(f[3], UINT32_MAX, &v) == -1)
+	if (number(f[3], len[3], UINT32_MAX, &v) == -1)
 		return bad(r, "bad gid");
 	rec->gid = (gid_t)v;
-	if (number(f[4], UINT64_MAX, &rec->size) == -1)
+	if (number(f[4], len[4], UINT64_MAX, &rec->size) == -1)
 		return bad(r, "bad size");
 	p = f[5];
-	if ((dot = strchr(p, '.')) == NULL || strlen(dot + 1) != 9)
-		return bad(r, "bad mtime");
-	*dot = '\0';
-	if (number(dot + 1, 999999999, &ns) == -1)
+	if ((dot = memchr(p, '.', len[5])) == NULL ||
+	    f[6] - 1 - (dot + 1) != 9 ||
+	    number(dot + 1, 9, 999999999, &ns) == -1)
 		return bad(r, "bad mtime");
 	if (*p == '-') {
-		if (number(p + 1, INT64_MAX, &v) == -1)
+		if (number(p + 1, (size_t)(dot - p - 1), INT64_MAX, &v) == -1)
 			return bad(r, "bad mtime");
 		rec->mtime.tv_sec = -(time_t)v;
 	} else {
-		if (number(p, INT64_MAX, &v) == -1)
+		if (number(p, (size_t)(dot - p), INT64_MAX, &v) == -1)
 			return bad(r, "bad mtime");
 		rec->mtime.tv_sec = (time_t)v;
 	}
 	rec->mtime.tv_nsec = (long)ns;
-	if (strcmp(f[6], "-") != 0) {
-		if (strlen(f[6]) != HASH_HEX_LEN ||
-		    hash_parse(f[6], rec->hash) == -1)
+	if (len[6] != 1 || f[6][0] != '-') {
+		if (len[6] != HASH_HEX_LEN || hash_parse(f[6], rec->hash) == -1)
 			return bad(r, "bad xxh128");
 		rec->has_hash = true;
 	}
-	if (strlen(f[7]) >= sizeof(r->strategy) || f[7][0] == '\0')
+	if (len[7] == 0 || len[7] >= sizeof(r->strategy) ||
+	    memchr(f[7], '\0', len[7]) != NULL)
 		return bad(r, "bad strategy");
-	strcpy(r->strategy, f[7]);
+	memcpy(r->strategy, f[7], len[7] + 1);
 	rec->strategy = r->strategy;
-	if (strcmp(f[8], "-") != 0) {
-		if (take(&r->target, &r->target_alloc, f[8]) == -1)
+	if (len[8] != 1 || f[8][0] != '-') {
+		if (take(&r->target, &r->target_alloc, f[8], len[8]) == -1)
 			return bad(r, "bad escape in target");
 		rec->target = r->target;
 	}
-	if (f[9][0] == '\0' || take(&r->path, &r->path_alloc, f[9]) == -1)
+	if (len[9] == 0 || take(&r->path, &r->path_alloc, f[9], len[9]) == -1)
 		return bad(r, "bad path");
 	rec->path = r->path;
 	r->records++;

@@ -38,6 +38,9 @@ struct manifest_writer {
 	bool		 to_file;
 	struct hash	 h;
 	uint64_t	 records;
+	char		*buf;		/* records not yet written */
+	size_t		 len;
+	size_t		 cap;
 };
 
 /*
@@ -67,8 +70,11 @@ struct manifest_reader {
 	uint64_t	 line;		/* number of the line last read */
 	uint64_t	 records;
 	const char	*why;		/* what was wrong, for messages */
-	char		*buf;
-	size_t		 alloc;
+	char		*buf;		/* what was read: unread bytes */
+	size_t		 alloc;		/* are buf[pos..end) */
+	size_t		 pos;
+	size_t		 end;
+	bool		 eof;
 	char		*path;
 	size_t		 path_alloc;
 	char		*target;
