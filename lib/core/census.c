@@ -33,29 +33,8 @@ struct census {
 	const struct census_ops *ops;
 	struct hashq	 q;
 	struct inomap	 links;
-	char		*buf;		/* for files hashed inline */
 	int		 werr;		/* errno of a failed write */
 };
-
-int
-census_open(int dirfd, const char *name, bool follow)
-{
-	int fd, flags = O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
-
-	if (!follow)
-		flags |= O_NOFOLLOW;
-	/* Reading for a manifest should not look like use. */
-	fd = openat(dirfd, name, flags | O_NOATIME);
-	if (fd == -1 && errno == EPERM)
-		fd = openat(dirfd, name, flags);
-	/*
-	 * Something else put there since it was seen opens without blocking
-	 * (O_NONBLOCK, O_NOCTTY) and is read no further than the size seen
-	 * plus one byte (hash_fd), so it cannot hang the scan; its hash then
-	 * differs.  That costs no fstat for every file.
-	 */
-	return fd;
-}
 
 static void
 item_free(struct item *it)
@@ -92,7 +71,6 @@ entry(void *arg, const struct scan_entry *e)
 	struct manifest_record r;
 	struct item *it;
 	char dev[64], *target;
-	int fd = -1;
 
 	if (c->werr != 0) {
 		errno = c->werr;
@@ -121,25 +99,17 @@ entry(void *arg, const struct scan_entry *e)
 	}
 	it->rec.path = it->path;
 	it->rec.target = it->target;
-	if (r.type == 'f') {
-		/* Room first: the queue holds at most its share of fds. */
-		while (hashq_full(&c->q, true))
-			drain_one(c);
-		while ((fd = census_open(e->dirfd, e->name, e->depth == 0)) ==
-		    -1 && (errno == EMFILE || errno == ENFILE) &&
-		    !hashq_empty(&c->q))
-			drain_one(c);
-		if (fd == -1)
-			c->ops->error(c->ops->arg, e->path, errno);
-	}
-	while (hashq_full(&c->q, fd != -1))
+	/* Room first: the queue holds at most its share of files. */
+	while (hashq_full(&c->q, r.type == 'f'))
 		drain_one(c);
-	if ((fd != -1 && e->st->st_size <= HASHQ_INLINE ?
-	    hashq_push_inline(&c->q, it, fd, HASHQ_XXH128, e->st->st_size,
-	    c->buf) : hashq_push(&c->q, it, fd, HASHQ_XXH128,
-	    e->st->st_size)) == -1) {
-		if (fd != -1)
-			close(fd);
+	/*
+	 * A worker opens the file by the name that ends its path: the root
+	 * has no such name, but the path it was given lives as long as this.
+	 */
+	if ((r.type == 'f' ? hashq_push_at(&c->q, it, e->dirfd, e->dirid,
+	    e->depth == 0 ? e->name : it->path + strlen(it->path) -
+	    strlen(e->name), e->depth == 0, HASHQ_XXH128, e->st->st_size) :
+	    hashq_push(&c->q, it, -1, HASHQ_XXH128, -1)) == -1) {
 		item_free(it);
 		return -1;
 	}
@@ -168,12 +138,8 @@ census_tree(const char *root, struct manifest_writer *w, unsigned threads,
 	c.w = w;
 	c.ops = ops;
 	inomap_init(&c.links);
-	if ((c.buf = malloc(HASH_FD_BUF)) == NULL)
+	if (hashq_init(&c.q, threads, DEPTH) == -1)
 		return -1;
-	if (hashq_init(&c.q, threads, DEPTH) == -1) {
-		free(c.buf);
-		return -1;
-	}
 	so.entry = entry;
 	so.error = scan_error;
 	so.arg = &c;
@@ -183,7 +149,6 @@ census_tree(const char *root, struct manifest_writer *w, unsigned threads,
 		drain_one(&c);
 	hashq_free(&c.q);
 	inomap_free(&c.links);
-	free(c.buf);
 	if (rc == 0 && c.werr != 0) {
 		rc = -1;
 		e = c.werr;

@@ -24,11 +24,4 @@ struct census_ops {
 int	census_tree(const char *, struct manifest_writer *, unsigned,
 	    const struct census_ops *);
 
-/*
- * Open a regular file to hash it (following a final symlink when asked),
- * without updating its access time where the caller may ask for that.
- * Returns the fd, or -1 with errno.
- */
-int	census_open(int, const char *, bool);
-
 #endif

@@ -20,23 +20,32 @@
 #define HASHQ_MAX	64
 
 struct hashq_item;
+struct hashq_dir;
 
+/*
+ * The ring's counters are atomics, so that pushing, popping and the
+ * workers' claims take no lock; the mutex only guards going to sleep and
+ * waking up.
+ */
 struct hashq {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 work;		/* an item to hash, or quit */
 	pthread_cond_t	 done;		/* an item was hashed */
 	struct hashq_item *ring;
 	size_t		 cap;		/* items in the ring, a power of two */
-	size_t		 head;		/* oldest item not popped */
-	size_t		 next;		/* next item for a worker */
-	size_t		 tail;		/* one past the newest item */
-	size_t		 fds;		/* open files in the queue */
+	size_t		 head;		/* oldest item not popped (caller) */
+	_Atomic size_t	 next;		/* next item for a worker */
+	_Atomic size_t	 tail;		/* one past the newest item */
+	_Atomic size_t	 fds;		/* open files in the queue */
 	size_t		 max_fds;
 	pthread_t	*threads;
 	unsigned	 nthreads;
-	unsigned	 idle;		/* workers waiting for work */
-	bool		 waiting;	/* the caller waits for a hash */
-	bool		 quit;
+	_Atomic unsigned idle;		/* workers asleep or going to sleep */
+	_Atomic bool	 waiting;	/* the caller waits for a hash */
+	bool		 quit;		/* under mu */
+	struct hashq_dir *dir;		/* the directory of hashq_push_at */
+	unsigned long	 dir_id;
+	char		*buf;		/* for files hashed on the caller's thread */
 };
 
 /*
@@ -75,16 +84,28 @@ int	hashq_push(struct hashq *, void *, int, int, off_t);
 int	hashq_push_done(struct hashq *, void *, const unsigned char *, int);
 
 /*
- * Files up to this size cost less to hash on the caller's thread than to
- * hand over to a worker.
+ * Open name in dirfd to read it for a hash: not following a final symlink
+ * unless follow, without blocking on what is not a regular file, and
+ * without updating its access time where that is allowed.  Returns the fd,
+ * or -1 with errno.
  */
+int	hashq_open(int, const char *, bool);
+
+/* Files up to this size are cheap enough to hash on the caller's thread. */
 #define HASHQ_INLINE	(64 * 1024)
 
 /*
- * Hash fd inline as a worker would (closing it), through the caller's buf
- * of HASH_FD_BUF bytes, and queue the result.  Returns as hashq_push.
+ * Queue the file name in the directory dirfd, which a worker opens
+ * (hashq_open) and hashes with algo; size is what stat said (-1: unknown).
+ * dir_id tells directories apart: the queue keeps its own descriptor of a
+ * directory until its last file is popped, so dirfd may be closed as soon
+ * as this returns.  name must stay valid until the item is popped.  When
+ * the workers have fallen behind, a small file is hashed on the caller's
+ * thread instead.  A file that cannot be opened for lack of descriptors is
+ * tried again when popped.  Returns 0, or -1 with errno EAGAIN when full.
  */
-int	hashq_push_inline(struct hashq *, void *, int, int, off_t, char *);
+int	hashq_push_at(struct hashq *, void *, int, unsigned long, const char *,
+	    bool, int, off_t);
 
 /*
  * Pop the oldest item, waiting for its hash.  Returns its data (NULL when

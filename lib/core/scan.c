@@ -29,6 +29,7 @@ struct scan {
 	char		*path;
 	size_t		 len;
 	size_t		 alloc;
+	unsigned long	 dirs;		/* directory fds opened so far */
 };
 
 static int
@@ -55,6 +56,7 @@ scan_dir(struct scan *s, int *fdp, const struct stat *dst, int depth)
 	struct walk_dir d;
 	struct scan_entry e;
 	struct stat st;
+	unsigned long id = ++s->dirs;
 	size_t i, keep;
 	int cfd, rc = 0;
 
@@ -74,6 +76,7 @@ scan_dir(struct scan *s, int *fdp, const struct stat *dst, int depth)
 			goto next;
 		}
 		e.dirfd = *fdp;
+		e.dirid = id;
 		e.name = d.names[i];
 		e.path = s->path;
 		e.st = &st;
@@ -95,10 +98,12 @@ scan_dir(struct scan *s, int *fdp, const struct stat *dst, int depth)
 			*fdp = -1;
 		}
 		rc = scan_dir(s, &cfd, &st, depth + 1);
-		if (*fdp == -1 && rc == 0 &&
-		    (*fdp = walk_reopen_parent(cfd, dst->st_dev,
-		    dst->st_ino)) == -1)
-			rc = -1;
+		if (*fdp == -1 && rc == 0) {
+			if ((*fdp = walk_reopen_parent(cfd, dst->st_dev,
+			    dst->st_ino)) == -1)
+				rc = -1;
+			id = ++s->dirs;		/* another fd */
+		}
 		if (cfd != -1)
 			close(cfd);
 next:
@@ -128,6 +133,7 @@ scan_tree(const char *root, bool follow, const struct scan_ops *ops)
 		return -1;
 	}
 	e.dirfd = AT_FDCWD;
+	e.dirid = 0;
 	e.name = root;
 	e.path = s.path;
 	e.st = &st;

@@ -16,6 +16,7 @@ struct inomap;
 
 struct scan_entry {
 	int		 dirfd;		/* directory holding name */
+	unsigned long	 dirid;		/* differs for each directory fd */
 	const char	*name;		/* the root: the path given */
 	const char	*path;		/* "." or "./a/b", unescaped */
 	const struct stat *st;		/* lstat (the root: see scan_tree) */

@@ -20,7 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/census.h"
 #include "core/digest.h"
 #include "core/hashq.h"
 #include "core/inomap.h"
@@ -81,7 +80,6 @@ struct verify {
 	struct hashq	 q;
 	struct inomap	 links;
 	char		*skip;		/* could not be read: not missing */
-	char		*buf;		/* for files hashed inline */
 	int		 err;		/* errno that stops the merge */
 };
 
@@ -644,19 +642,25 @@ drain_one(struct verify *v)
 	item_free(it);
 }
 
+/* Queue an item in its turn; with e, the entry's file is hashed with algo. */
 static int
-push(struct verify *v, struct item *it, int fd, int algo)
+push(struct verify *v, struct item *it, const struct scan_entry *e, int algo)
 {
-	while (hashq_full(&v->q, fd != -1))
+	const char *name;
+
+	while (hashq_full(&v->q, e != NULL))
 		drain_one(v);
-	it->hashing = fd != -1;
-	/* Small files: cheaper here than handed over to a worker. */
-	if ((fd != -1 && it->got.size <= HASHQ_INLINE ?
-	    hashq_push_inline(&v->q, it, fd, algo, (off_t)it->got.size,
-	    v->buf) : hashq_push(&v->q, it, fd, algo,
-	    (off_t)it->got.size)) == -1) {
-		if (fd != -1)
-			close(fd);
+	it->hashing = e != NULL;
+	/*
+	 * A worker opens the file by the name that ends its path: the root
+	 * has no such name, but the path it was given lives as long as this.
+	 */
+	if (e != NULL)
+		name = e->depth == 0 ? e->name : it->gpath + strlen(it->gpath) -
+		    strlen(e->name);
+	if ((e != NULL ? hashq_push_at(&v->q, it, e->dirfd, e->dirid, name,
+	    e->depth == 0, algo, (off_t)it->got.size) : hashq_push(&v->q, it,
+	    -1, algo, -1)) == -1) {
 		item_free(it);
 		return -1;
 	}
@@ -695,7 +699,7 @@ missing(struct verify *v)
 	it->w = v->src.cur;
 	v->stats->entries++;
 	v->src.cur = NULL;
-	if (push(v, it, -1, 0) == -1)
+	if (push(v, it, NULL, 0) == -1)
 		return -1;
 	return source_next(&v->src);
 }
@@ -709,7 +713,7 @@ entry(void *arg, const struct scan_entry *e)
 	struct item *it;
 	char dev[64], *target = NULL;
 	bool hash = false;
-	int c = 1, fd = -1, err = 0;
+	int c = 1, err = 0;
 
 	while (v->src.cur != NULL &&
 	    (c = scan_pathcmp(v->src.cur->path, e->path)) < 0)
@@ -741,7 +745,7 @@ entry(void *arg, const struct scan_entry *e)
 	it->got.target = it->gtarget;
 	if (c != 0) {
 		it->kind = VERIFY_EXTRA;
-		return push(v, it, -1, 0);
+		return push(v, it, NULL, 0);
 	}
 	it->kind = VERIFY_CHANGED;
 	it->w = v->src.cur;
@@ -749,17 +753,7 @@ entry(void *arg, const struct scan_entry *e)
 	v->stats->entries++;
 	if (err == 0)
 		it->fields = compare(it->w, &it->got, &hash);
-	if (hash) {
-		while (hashq_full(&v->q, true))
-			drain_one(v);
-		while ((fd = census_open(e->dirfd, e->name, e->depth == 0)) ==
-		    -1 && (errno == EMFILE || errno == ENFILE) &&
-		    !hashq_empty(&v->q))
-			drain_one(v);
-		if (fd == -1)
-			it->err = errno;
-	}
-	if (push(v, it, fd, it->w->algo) == -1)
+	if (push(v, it, hash ? e : NULL, it->w->algo) == -1)
 		return -1;
 	return source_next(&v->src);
 }
@@ -779,7 +773,7 @@ scan_error(void *arg, const char *path, int err)
 	}
 	it->kind = VERIFY_UNREADABLE;
 	it->err = err;
-	if (push(v, it, -1, 0) == -1)
+	if (push(v, it, NULL, 0) == -1)
 		v->err = errno;
 	free(v->skip);
 	if ((v->skip = strdup(path)) == NULL)
@@ -808,10 +802,8 @@ verify_tree(FILE *fp, const char *root, unsigned threads,
 		errno = e;
 		return -1;
 	}
-	if ((v.buf = malloc(HASH_FD_BUF)) == NULL ||
-	    hashq_init(&v.q, threads, DEPTH) == -1) {
+	if (hashq_init(&v.q, threads, DEPTH) == -1) {
 		e = errno;
-		free(v.buf);
 		source_close(&v.src);
 		errno = e;
 		return -1;
@@ -845,7 +837,6 @@ verify_tree(FILE *fp, const char *root, unsigned threads,
 	source_close(&v.src);
 	inomap_free(&v.links);
 	free(v.skip);
-	free(v.buf);
 	errno = e;
 	return rc;
 }
