@@ -133,7 +133,7 @@ echo "# xsync verify on linux-source-6.1 ($(date -u +%Y-%m-%dT%H:%MZ))"
 echo
 echo "Tree: $TREE ($(df -PT "$TREE" | awk 'NR == 2 { print $2 }')), $entries entries," \
     "$nfiles regular files, $bytes bytes; warm cache; $ROUNDS rounds," \
-    "rotating order; xsync -j ${JOBS:-default ($(nproc))}."
+    "rotating order; xsync -j ${JOBS:-default ($(( $(nproc) > 1 ? $(nproc) - 1 : 1 )) workers)}."
 echo "Machine: $(machine). xsync: $(revision)."
 echo "Load average at the start: $(load)."
 steal_start
