@@ -363,8 +363,14 @@ PY
 	_record "$m/M" ./sparse.img | grep -q $'\t'"$(xxhsum -H2 "$m/dst/sparse.img" | cut -d' ' -f1)"$'\treflink\t'
 	"$XSYNC" manifest "$m/dst" >"$m/census"
 	diff <(cut -f1-7,9- "$m/M" | grep -v '^#end') <(cut -f1-7,9- "$m/census" | grep -v '^#end')
-	# A same-size rewrite in place is caught by the content hash.
-	printf 'X' | dd of="$m/dst/random.bin" bs=1 seek=1000 conv=notrunc status=none
+	# A same-size rewrite in place is caught by the content hash.  The
+	# byte at 1000 becomes another one (a fixed 'X' is already there in
+	# one random file out of 256).
+	local old
+	old=$(od -An -tu1 -j1000 -N1 "$m/dst/random.bin" | tr -d ' ')
+	printf "\\$(printf %03o $(((old + 1) % 256)))" |
+		dd of="$m/dst/random.bin" bs=1 seek=1000 conv=notrunc status=none
+	[[ $(od -An -tu1 -j1000 -N1 "$m/dst/random.bin" | tr -d ' ') -eq $(((old + 1) % 256)) ]]
 	touch -r "$m/src/random.bin" "$m/dst/random.bin"
 	run "$XSYNC" verify "$m/M" "$m/dst"
 	assert_failure 2
