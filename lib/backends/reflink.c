@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <stddef.h>
@@ -18,8 +17,6 @@
 static int
 reflink_data(struct xfer *x)
 {
-	struct stat st;
-
 	/* A pseudo-file has nothing to share. */
 	if (x->pseudo) {
 		errno = EOPNOTSUPP;
@@ -29,8 +26,7 @@ reflink_data(struct xfer *x)
 		return -1;
 	/* The clone is complete or nothing happened: it is all-or-nothing. */
 	x->wrote = true;
-	if (fstat(x->dst_fd, &st) == 0)
-		x->bytes = (uint64_t)st.st_size;
+	x->bytes = x->size > 0 ? (uint64_t)x->size : 0;
 	return 0;
 }
 

@@ -73,19 +73,21 @@ wanted(const struct meta_req *r, const char *name)
 }
 
 /* Copy the wanted extended attributes from src_fd to dst_fd. */
-static void
+/* Returns whether an ACL, which may change the mode bits, was set. */
+static bool
 copy_xattrs(int dst_fd, const struct meta_req *r, struct meta_result *res)
 {
+	bool acl = false;
 	char *names = NULL, *val = NULL, *p, *nv;
 	ssize_t nl, vl;
 	size_t valloc = 0;
 
 	nl = flistxattr(r->src_fd, NULL, 0);
 	if (nl <= 0)
-		return;
+		return false;
 	if ((names = malloc((size_t)nl)) == NULL) {
 		fail(res, META_XATTR, ENOMEM);
-		return;
+		return false;
 	}
 	nl = flistxattr(r->src_fd, names, (size_t)nl);
 	for (p = names; nl > 0 && p < names + nl; p += strlen(p) + 1) {
@@ -107,9 +109,12 @@ copy_xattrs(int dst_fd, const struct meta_req *r, struct meta_result *res)
 			continue;
 		if (fsetxattr(dst_fd, p, val, (size_t)vl, 0) == -1)
 			fail(res, is_acl(p) ? META_ACL : META_XATTR, errno);
+		else if (is_acl(p))
+			acl = true;
 	}
 	free(val);
 	free(names);
+	return acl;
 }
 
 static bool
@@ -145,8 +150,10 @@ meta_copy_xattrs(int src_fd, int dst_fd, bool acl, bool xattr)
 int
 meta_apply_fd(int fd, const struct meta_req *r, struct meta_result *res)
 {
+	const struct stat *cur = r->cur;
 	struct timespec ts[2];
 	mode_t mode = r->mode;
+	bool acl = false;
 
 	memset(res, 0, sizeof(*res));
 	if (r->times) {
@@ -155,7 +162,10 @@ meta_apply_fd(int fd, const struct meta_req *r, struct meta_result *res)
 		if (futimens(fd, ts) == -1)
 			fail(res, META_TIMES, errno);
 	}
-	if (r->owner && fchown(fd, r->st->st_uid, r->st->st_gid) == -1) {
+	if (r->owner && cur != NULL && cur->st_uid == r->st->st_uid &&
+	    cur->st_gid == r->st->st_gid)
+		;	/* already its owner */
+	else if (r->owner && fchown(fd, r->st->st_uid, r->st->st_gid) == -1) {
 		int e = errno;
 
 		/* Keep at least the group if we may. */
@@ -166,8 +176,11 @@ meta_apply_fd(int fd, const struct meta_req *r, struct meta_result *res)
 			fail(res, META_OWNER, e);
 	}
 	if (r->src_fd >= 0 && (r->xattr || r->acl || r->context))
-		copy_xattrs(fd, r, res);
-	if (r->set_mode && fchmod(fd, mode) == -1)
+		acl = copy_xattrs(fd, r, res);
+	if (r->set_mode && !acl && cur != NULL && (cur->st_mode & 07777) ==
+	    mode)
+		;	/* already its mode */
+	else if (r->set_mode && fchmod(fd, mode) == -1)
 		fail(res, META_MODE, errno);
 	return res->failed ? -1 : 0;
 }

@@ -31,6 +31,11 @@ struct meta_req {
 	bool		 privileged;	/* chown failures are real errors */
 	mode_t		 mode;		/* permission bits to set last */
 	bool		 set_mode;
+	/*
+	 * The destination as it is now, when known: an owner or a mode it
+	 * already has is not set again.  NULL: unknown.
+	 */
+	const struct stat *cur;
 };
 
 struct meta_result {

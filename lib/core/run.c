@@ -338,11 +338,16 @@ meta_for(const struct run *r, const struct node *n, int src_fd,
  * The mode to create a new file with when its mode is not preserved: the
  * source's permission bits (0666 under --no-preserve=mode), so that the
  * kernel applies the umask or the directory's default ACL just as it does
- * for cp.  Preserved modes are set later; start private.
+ * for cp.  Preserved modes are set later; start private, unless the file
+ * is hidden (O_TMPFILE: no name, nobody else can open it), when its final
+ * permission bits save a chmod whenever the umask leaves them as they are.
  */
 static mode_t
-create_mode(const struct run *r, const struct node *n, bool replaced)
+create_mode(const struct run *r, const struct node *n, bool replaced,
+    bool hidden)
 {
+	if (hidden && (r->pol->preserve & PRESERVE_MODE))
+		return n->st.st_mode & 0777;
 	if (replaced || (r->pol->preserve & PRESERVE_MODE))
 		return 0600;
 	if (r->pol->default_mode)
@@ -494,7 +499,7 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	const struct policy *pol = r->pol;
 	struct meta_req q;
 	struct meta_result m;
-	struct stat fst, ost, tst;
+	struct stat fst, ost, tst, cur;
 	struct caps *c;
 	enum strategy s;
 	uint64_t bytes = 0;
@@ -567,7 +572,7 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	} else {
 		if (!r->no_tmpfile) {
 			dfd = openat(n->ddir, ".", O_TMPFILE | O_WRONLY |
-			    O_CLOEXEC, create_mode(r, n, replaced));
+			    O_CLOEXEC, create_mode(r, n, replaced, true));
 			tmpfile_mode = dfd != -1;
 			if (dfd == -1 && (errno == EOPNOTSUPP ||
 			    errno == EISDIR || errno == EINVAL))
@@ -599,6 +604,12 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 		q.set_mode = false;
 	if (in_place && !(pol->preserve & PRESERVE_OWNER))
 		q.owner = false;
+	/*
+	 * A new file's owner and mode are known for the price of one fstat,
+	 * which saves the chown and the chmod when they would change nothing.
+	 */
+	if (tmpfile_mode && (q.owner || q.set_mode) && fstat(dfd, &cur) == 0)
+		q.cur = &cur;
 	if (meta_apply_fd(dfd, &q, &m) == -1)
 		report_meta(r, n, &m);
 	if (replaced && !in_place && !q.times)
