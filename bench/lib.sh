@@ -21,13 +21,13 @@ bench_lock() {
 q() { printf '%q ' "$@"; }
 
 # run NAME CMD: one timed run; sets T (wall seconds, from EPOCHREALTIME
-# around the command) and RSS (peak RSS in KiB of its largest process, from
-# /usr/bin/time -f %M).  Dies, showing the command's output, unless the
-# command exits 0.
+# around the command) and RSS (peak RSS in KiB of its largest process: the
+# "Maximum resident set size" of /usr/bin/time -v).  Dies, showing the
+# command's output, unless the command exits 0.
 run() {
 	local t0 t1 rc=0
 	t0=$EPOCHREALTIME
-	eval "/usr/bin/time -f %M -o \"\$W/rss\" $2" >"$OUT" 2>"$W/err" ||
+	eval "/usr/bin/time -v -o \"\$W/rss\" $2" >"$OUT" 2>"$W/err" ||
 		rc=$?
 	t1=$EPOCHREALTIME
 	if [ "$rc" -ne 0 ]; then
@@ -41,7 +41,7 @@ run() {
 	fi
 	T=$(( ${t1/./} - ${t0/./} ))
 	T=$(printf '%d.%06d' $((T / 1000000)) $((T % 1000000)))
-	RSS=$(tail -n 1 "$W/rss")
+	RSS=$(awk -F': *' '/Maximum resident set size/ { print $2 }' "$W/rss")
 }
 
 # median NUMBER...

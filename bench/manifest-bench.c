@@ -5,8 +5,10 @@
  *
  *   manifest-bench write FILE [N]   write N records (default 1000000)
  *   manifest-bench parse FILE [N]   read them back, check the count is N
- *   manifest-bench tree DIR [N]     create the same N entries under DIR
- *                                   (DIR must not exist; files are empty)
+ *   manifest-bench tree DIR [N [BYTES]]
+ *                                   create the same N entries under DIR
+ *                                   (DIR must not exist); files hold BYTES
+ *                                   bytes each (default 0, at most 1 MiB)
  *   manifest-bench gen - [N]        only make the N records (no writer):
  *                                   the driver's own share of "write"
  *
@@ -256,42 +258,65 @@ do_parse(const char *file, uint64_t n)
 	return 0;
 }
 
+struct tree_arg {
+	int		 dfd;
+	size_t		 bytes;		/* in each file */
+	char		*buf;
+};
+
 static int
 make_one(void *arg, const char *path, int dir, uint64_t i)
 {
-	int dfd = *(int *)arg, fd;
+	struct tree_arg *a = arg;
+	size_t n;
+	int fd, rc = 0;
 
-	(void)i;
 	if (strcmp(path, ".") == 0)
 		return 0;
 	if (dir)
-		return mkdirat(dfd, path, 0755) == -1 ? errno : 0;
-	fd = openat(dfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		return mkdirat(a->dfd, path, 0755) == -1 ? errno : 0;
+	fd = openat(a->dfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0644);
 	if (fd == -1)
 		return errno;
+	if (a->bytes > 0) {
+		/* Each file its own first line, then filler. */
+		n = (size_t)snprintf(a->buf, a->bytes + 1, "%" PRIu64 "\n", i);
+		if (n < a->bytes)
+			a->buf[n] = '.';
+		if (write(fd, a->buf, a->bytes) != (ssize_t)a->bytes)
+			rc = errno ? errno : EIO;
+	}
 	close(fd);
-	return 0;
+	return rc;
 }
 
 static int
-do_tree(const char *dir, uint64_t n)
+do_tree(const char *dir, uint64_t n, size_t bytes)
 {
+	struct tree_arg a;
 	double t0;
-	int dfd, rc;
+	int rc;
 
 	t0 = now();
+	a.bytes = bytes;
+	if ((a.buf = malloc(bytes + 1)) == NULL)
+		return 1;
+	memset(a.buf, '.', bytes);
+	if (bytes > 0)
+		a.buf[bytes - 1] = '\n';
 	if (mkdir(dir, 0755) == -1 ||
-	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	    (a.dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		perror(dir);
 		return 1;
 	}
-	if ((rc = layout(n, make_one, &dfd)) != 0) {
+	if ((rc = layout(n, make_one, &a)) != 0) {
 		errno = rc;
 		perror("creating the tree");
 		return 1;
 	}
-	close(dfd);
+	close(a.dfd);
+	free(a.buf);
 	report("tree", n, 0, now() - t0);
 	return 0;
 }
@@ -299,15 +324,23 @@ do_tree(const char *dir, uint64_t n)
 int
 main(int argc, char **argv)
 {
-	uint64_t n = 1000000;
+	uint64_t n = 1000000, bytes = 0;
 	char *end;
 
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: %s write|parse|tree|gen FILE [N]\n",
-		    argv[0]);
+	if (argc < 3 || argc > 5 || (argc == 5 && strcmp(argv[1], "tree"))) {
+		fprintf(stderr, "usage: %s write|parse|gen FILE [N]\n"
+		    "       %s tree DIR [N [BYTES]]\n", argv[0], argv[0]);
 		return 2;
 	}
-	if (argc == 4) {
+	if (argc == 5) {
+		errno = 0;
+		bytes = strtoull(argv[4], &end, 10);
+		if (*end != '\0' || errno != 0 || bytes > (1 << 20)) {
+			fprintf(stderr, "bad size: %s\n", argv[4]);
+			return 2;
+		}
+	}
+	if (argc >= 4) {
 		errno = 0;
 		n = strtoull(argv[3], &end, 10);
 		if (*end != '\0' || errno != 0) {
@@ -322,7 +355,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "gen") == 0)
 		return do_gen(n);
 	if (strcmp(argv[1], "tree") == 0)
-		return do_tree(argv[2], n);
+		return do_tree(argv[2], n, (size_t)bytes);
 	fprintf(stderr, "unknown phase: %s\n", argv[1]);
 	return 2;
 }

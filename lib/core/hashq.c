@@ -1,13 +1,8 @@
 /*
- * The ordered hashing queue.  A ring of items: the caller publishes an item
- * by moving the tail, workers claim the next unclaimed item with a
- * compare-and-swap, hash its file without any lock and mark it done, and
- * the caller pops from the head.  Nothing on that path locks: at a hundred
- * thousand small files a second, a shared mutex made the caller and the
- * workers queue for it and sleep in the kernel.  The mutex and the two
- * conditions serve only to sleep when there is nothing to do and to be
- * woken; the counters are sequentially consistent, so that whoever goes to
- * sleep after checking the other side's counter cannot miss its wake-up.
+ * The ordered hashing queue: hashing jobs on the ordered pool.  Each item
+ * is a job in a ring of the pool's size, reused once popped.  A file is
+ * given either open, or by name in a directory the queue keeps open
+ * itself, so that workers, not the scanning thread, open the files.
  */
 #include "config.h"
 
@@ -16,15 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/digest.h"
 #include "core/hashq.h"
-
-/* Files queued before a sleeping worker is woken. */
-#define WAKE_BATCH	8
 
 /* A directory open for the items queued by name in it. */
 struct hashq_dir {
@@ -33,6 +26,7 @@ struct hashq_dir {
 };
 
 struct hashq_item {
+	struct pool_job	 job;
 	void		*data;
 	int		 fd;		/* to hash; -1: none, or by name */
 	struct hashq_dir *dir;		/* by name: name in dir */
@@ -41,13 +35,8 @@ struct hashq_item {
 	int		 algo;
 	off_t		 size;
 	int		 err;
-	_Atomic size_t	 state;		/* its index << 1 | done */
 	unsigned char	 hash[HASHQ_MAX];
 };
-
-#define SLOT(q, i)	(&(q)->ring[(i) & ((q)->cap - 1)])
-#define DONE(i)		((i) << 1 | 1)
-#define TODO(i)		((i) << 1)
 
 int
 hashq_open(int dirfd, const char *name, bool follow)
@@ -87,99 +76,42 @@ dir_unref(struct hashq_dir *d)
 	free(d);
 }
 
-/* Claim the next item for hashing: its index, or false when none is left. */
-static bool
-claim(struct hashq *q, size_t *i)
+/* Hash an item's file on whichever thread runs it (ctx: its buffer). */
+static void
+hash_item(struct pool_job *job, void *buf)
 {
-	size_t n = atomic_load(&q->next);
-
-	while (n != atomic_load(&q->tail))
-		if (atomic_compare_exchange_weak(&q->next, &n, n + 1)) {
-			*i = n;
-			return true;
-		}
-	return false;
-}
-
-/* Sleep until there is an item to claim; false when told to quit. */
-static bool
-await_work(struct hashq *q)
-{
-	bool go = true;
-
-	pthread_mutex_lock(&q->mu);
-	atomic_fetch_add(&q->idle, 1);
-	while (atomic_load(&q->next) == atomic_load(&q->tail) && !q->quit)
-		pthread_cond_wait(&q->work, &q->mu);
-	if (atomic_load(&q->next) == atomic_load(&q->tail))
-		go = false;
-	atomic_fetch_sub(&q->idle, 1);
-	pthread_mutex_unlock(&q->mu);
-	return go;
-}
-
-static void *
-worker(void *arg)
-{
-	struct hashq *q = arg;
-	struct hashq_item *it;
+	struct hashq_item *it = (struct hashq_item *)job;
 	unsigned char v[HASHQ_MAX];
-	char *buf = malloc(HASH_FD_BUF);
-	size_t i, left;
 	int rc;
 
-	for (;;) {
-		if (!claim(q, &i)) {
-			if (!await_work(q))
-				break;
-			continue;
-		}
-		it = SLOT(q, i);
-		/*
-		 * An item done when pushed may be popped, and its slot reused,
-		 * as soon as it is claimed: its index and its done bit, read
-		 * in one word, tell whether this slot is still ours to hash.
-		 */
-		if (atomic_load(&it->state) != TODO(i))
-			continue;
-		if (it->dir != NULL)
-			it->fd = hashq_open(it->dir->fd, it->name, it->follow);
-		if (it->fd == -1)
-			rc = -1;
-		else if (buf == NULL) {
-			rc = -1;
-			errno = ENOMEM;
-		} else
-			rc = hash_one(it->fd, it->algo, it->size, buf, v);
-		it->err = rc == -1 ? errno : 0;
-		if (it->fd != -1)
-			close(it->fd);
-		it->fd = -1;
+	if (it->dir != NULL)
+		it->fd = hashq_open(it->dir->fd, it->name, it->follow);
+	if (it->fd == -1)
+		rc = -1;
+	else if (buf == NULL) {
+		rc = -1;
+		errno = ENOMEM;
+	} else
+		rc = hash_one(it->fd, it->algo, it->size, buf, v);
+	it->err = rc == -1 ? errno : 0;
+	if (it->fd != -1)
+		close(it->fd);
+	it->fd = -1;
+	if (rc == 0)
 		memcpy(it->hash, v, HASHQ_MAX);
-		atomic_store(&it->state, DONE(i));
-		left = atomic_fetch_sub(&q->fds, 1) - 1;
-		/*
-		 * A waiting caller is woken once half the files are done, not
-		 * for each one: it then pops them all in one go instead of
-		 * trading places with the worker at every file.
-		 */
-		if (atomic_load(&q->waiting) && (left <= q->max_fds / 2 ||
-		    atomic_load(&q->next) == atomic_load(&q->tail))) {
-			pthread_mutex_lock(&q->mu);
-			pthread_cond_broadcast(&q->done);
-			pthread_mutex_unlock(&q->mu);
-		}
-	}
-	free(buf);
-	return NULL;
 }
 
-unsigned
-hashq_cpus(void)
+/* A file nobody will pop is not worth hashing (the caller's thread). */
+static void
+drop_item(struct pool_job *job, void *buf)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct hashq_item *it = (struct hashq_item *)job;
 
-	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+	(void)buf;
+	if (it->fd != -1)
+		close(it->fd);
+	it->fd = -1;
+	it->err = ECANCELED;
 }
 
 int
@@ -190,11 +122,9 @@ hashq_init(struct hashq *q, unsigned threads, size_t depth)
 	int e;
 
 	memset(q, 0, sizeof(*q));
-	/* The caller's thread scans and hashes small files: one CPU less. */
+	/* The caller's thread scans and helps: one CPU less. */
 	if (threads == 0)
-		threads = hashq_cpus() > 1 ? hashq_cpus() - 1 : 1;
-	for (q->cap = 16; q->cap < depth; q->cap *= 2)
-		;
+		threads = pool_cpus() > 1 ? pool_cpus() - 1 : 1;
 	/*
 	 * Enough files in flight to keep every worker busy, no more, and at
 	 * most a quarter of what the process may open: the walk holds
@@ -204,31 +134,27 @@ hashq_init(struct hashq *q, unsigned threads, size_t depth)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    q->max_fds > rl.rlim_cur / 4)
 		q->max_fds = rl.rlim_cur / 4 > 0 ? rl.rlim_cur / 4 : 1;
-	if (q->max_fds > q->cap)
-		q->max_fds = q->cap;
-	q->ring = calloc(q->cap, sizeof(*q->ring));
-	q->threads = calloc(threads, sizeof(*q->threads));
-	q->buf = malloc(HASH_FD_BUF);
-	if (q->ring == NULL || q->threads == NULL || q->buf == NULL) {
-		free(q->ring);
-		free(q->threads);
-		free(q->buf);
+	if ((q->bufs = calloc(threads + 1, sizeof(*q->bufs))) == NULL)
+		return -1;
+	/* A worker without a buffer reports ENOMEM for its files. */
+	for (i = 0; i <= threads; i++)
+		q->bufs[i] = malloc(HASH_FD_BUF);
+	if (q->bufs[0] == NULL || pool_init(&q->pool, threads, depth,
+	    q->bufs) == -1) {
+		e = errno;
+		for (i = 0; i <= threads; i++)
+			free(q->bufs[i]);
+		free(q->bufs);
+		errno = e;
+		return -1;
+	}
+	if (q->max_fds > q->pool.cap)
+		q->max_fds = q->pool.cap;
+	if ((q->items = calloc(q->pool.cap, sizeof(*q->items))) == NULL) {
+		hashq_free(q);
 		errno = ENOMEM;
 		return -1;
 	}
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->work, NULL);
-	pthread_cond_init(&q->done, NULL);
-	for (i = 0; i < threads; i++) {
-		if ((e = pthread_create(&q->threads[i], NULL, worker, q)) !=
-		    0) {
-			q->nthreads = i;
-			hashq_free(q);
-			errno = e;
-			return -1;
-		}
-	}
-	q->nthreads = threads;
 	return 0;
 }
 
@@ -236,106 +162,79 @@ void
 hashq_free(struct hashq *q)
 {
 	struct hashq_item *it;
-	unsigned i;
-	size_t k;
+	struct pool_job *job;
+	unsigned i, n = q->pool.nthreads;
 
-	if (q->ring == NULL)
+	if (q->bufs == NULL)
 		return;
-	/* Files nobody will pop are not worth hashing. */
-	while (claim(q, &k)) {
-		it = SLOT(q, k);
-		if (atomic_load(&it->state) != TODO(k))
-			continue;
-		if (it->fd != -1) {
-			close(it->fd);
-			it->fd = -1;
+	if (q->items != NULL) {
+		pool_drop(&q->pool, drop_item);
+		/* What the workers were hashing: wait, and let go of dirs. */
+		while ((job = pool_pop(&q->pool)) != NULL) {
+			it = (struct hashq_item *)job;
+			dir_unref(it->dir);
+			it->dir = NULL;
 		}
-		dir_unref(it->dir);
-		it->dir = NULL;
 	}
-	pthread_mutex_lock(&q->mu);
-	q->quit = true;
-	pthread_cond_broadcast(&q->work);
-	pthread_mutex_unlock(&q->mu);
-	for (i = 0; i < q->nthreads; i++)
-		pthread_join(q->threads[i], NULL);
-	/* Items the workers had claimed still hold their directory. */
-	for (k = q->head; k != atomic_load(&q->tail); k++)
-		dir_unref(SLOT(q, k)->dir);
+	pool_free(&q->pool);
 	dir_unref(q->dir);
-	free(q->buf);
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->work);
-	pthread_cond_destroy(&q->done);
-	free(q->ring);
-	free(q->threads);
-	q->ring = NULL;
-	q->threads = NULL;
+	q->dir = NULL;
+	for (i = 0; i <= n; i++)
+		free(q->bufs[i]);
+	free(q->bufs);
+	free(q->items);
+	q->bufs = NULL;
+	q->items = NULL;
 }
 
 bool
 hashq_full(struct hashq *q, bool has_fd)
 {
-	return atomic_load(&q->tail) - q->head == q->cap || (has_fd &&
-	    atomic_load(&q->fds) >= q->max_fds);
+	return pool_full(&q->pool) || (has_fd && pool_pending(&q->pool) >=
+	    q->max_fds);
 }
 
 bool
 hashq_empty(const struct hashq *q)
 {
-	return atomic_load(&q->tail) == q->head;
+	return pool_empty(&q->pool);
 }
 
 bool
 hashq_ready(struct hashq *q)
 {
-	return q->head != atomic_load(&q->tail) &&
-	    (atomic_load(&SLOT(q, q->head)->state) & 1);
+	return pool_ready(&q->pool);
 }
 
-/* Publish the item at the tail, with a file to hash or done already. */
-static void
-publish(struct hashq *q, bool file)
+/* The item the next push fills (its slot is free: the pool is not full). */
+static struct hashq_item *
+next_item(struct hashq *q, void *data)
 {
-	size_t files = 0;
+	struct hashq_item *it;
 
-	if (file)
-		files = atomic_fetch_add(&q->fds, 1) + 1;
-	atomic_store(&q->tail, atomic_load(&q->tail) + 1);
-	/*
-	 * Wake a sleeping worker only once a few files wait: every wake is a
-	 * system call and a context switch, dearer than a small file's hash.
-	 * pop() wakes them before it waits, so nothing is left behind.
-	 */
-	if (file && files >= WAKE_BATCH && atomic_load(&q->idle) > 0) {
-		pthread_mutex_lock(&q->mu);
-		pthread_cond_signal(&q->work);
-		pthread_mutex_unlock(&q->mu);
-	}
+	it = &q->items[atomic_load(&q->pool.tail) & (q->pool.cap - 1)];
+	memset(it, 0, offsetof(struct hashq_item, hash));
+	it->data = data;
+	it->fd = -1;
+	it->err = -1;
+	return it;
 }
 
 int
 hashq_push(struct hashq *q, void *data, int fd, int algo, off_t size)
 {
 	struct hashq_item *it;
-	size_t i;
 
 	if (hashq_full(q, fd != -1)) {
 		errno = EAGAIN;
 		return -1;
 	}
-	it = SLOT(q, atomic_load(&q->tail));
-	it->data = data;
+	it = next_item(q, data);
+	it->job.run = fd == -1 ? NULL : hash_item;
 	it->fd = fd;
-	it->dir = NULL;
 	it->algo = algo;
 	it->size = size;
-	it->err = -1;
-	i = atomic_load(&q->tail);
-	atomic_store_explicit(&it->state, fd == -1 ? DONE(i) : TODO(i),
-	    memory_order_relaxed);
-	publish(q, fd != -1);
-	return 0;
+	return pool_push(&q->pool, &it->job);
 }
 
 int
@@ -348,18 +247,12 @@ hashq_push_done(struct hashq *q, void *data, const unsigned char *hash,
 		errno = EAGAIN;
 		return -1;
 	}
-	it = SLOT(q, atomic_load(&q->tail));
-	it->data = data;
-	it->fd = -1;
-	it->dir = NULL;
+	it = next_item(q, data);
 	it->algo = HASHQ_XXH128;
 	it->err = err;
 	if (err == 0)
 		memcpy(it->hash, hash, HASHQ_MAX);
-	atomic_store_explicit(&it->state, DONE(atomic_load(&q->tail)),
-	    memory_order_relaxed);
-	publish(q, false);
-	return 0;
+	return pool_push(&q->pool, &it->job);
 }
 
 /* Make dirfd the directory of the items pushed next. */
@@ -402,68 +295,50 @@ hashq_push_at(struct hashq *q, void *data, int dirfd, unsigned long dir_id,
 	 * cannot keep the directory open.
 	 */
 	if ((size >= 0 && size <= HASHQ_INLINE &&
-	    atomic_load(&q->fds) >= q->max_fds / 2) ||
+	    pool_pending(&q->pool) >= q->max_fds / 2) ||
 	    ((q->dir == NULL || q->dir_id != dir_id) &&
 	    dir_switch(q, dirfd, dir_id) == -1)) {
 		if ((fd = hashq_open(dirfd, name, follow)) == -1)
 			rc = -1;
 		else {
-			rc = hash_one(fd, algo, size, q->buf, v);
+			rc = hash_one(fd, algo, size, q->bufs[0], v);
 			close(fd);
 		}
 		return hashq_push_done(q, data, v, rc == -1 ? errno : 0);
 	}
-	it = SLOT(q, atomic_load(&q->tail));
-	it->data = data;
-	it->fd = -1;
+	it = next_item(q, data);
+	it->job.run = hash_item;
 	it->dir = q->dir;
 	it->dir->refs++;
 	it->name = name;
 	it->follow = follow;
 	it->algo = algo;
 	it->size = size;
-	it->err = -1;
-	atomic_store_explicit(&it->state, TODO(atomic_load(&q->tail)),
-	    memory_order_relaxed);
-	/* Counted as a file: each holds a directory open, and soon a file. */
-	publish(q, true);
-	return 0;
+	return pool_push(&q->pool, &it->job);
 }
 
 void *
 hashq_pop(struct hashq *q, unsigned char *hash, int *err)
 {
 	struct hashq_item *it;
-	void *data;
+	struct pool_job *job;
 	int fd;
 
-	if (q->head == atomic_load(&q->tail))
+	if ((job = pool_pop(&q->pool)) == NULL)
 		return NULL;
-	it = SLOT(q, q->head);
-	if (!(atomic_load(&it->state) & 1)) {
-		pthread_mutex_lock(&q->mu);
-		if (atomic_load(&q->idle) > 0)
-			pthread_cond_broadcast(&q->work);
-		atomic_store(&q->waiting, true);
-		while (!(atomic_load(&it->state) & 1))
-			pthread_cond_wait(&q->done, &q->mu);
-		atomic_store(&q->waiting, false);
-		pthread_mutex_unlock(&q->mu);
-	}
+	it = (struct hashq_item *)job;
 	if (it->dir != NULL && (it->err == EMFILE || it->err == ENFILE)) {
 		/* Out of descriptors then; fewer are open now. */
 		if ((fd = hashq_open(it->dir->fd, it->name, it->follow)) != -1) {
-			it->err = hash_one(fd, it->algo, it->size, q->buf,
+			it->err = hash_one(fd, it->algo, it->size, q->bufs[0],
 			    it->hash) == -1 ? errno : 0;
 			close(fd);
 		}
 	}
 	dir_unref(it->dir);
 	it->dir = NULL;
-	data = it->data;
 	*err = it->err;
 	if (it->err == 0)
 		memcpy(hash, it->hash, HASHQ_MAX);
-	q->head++;
-	return data;
+	return it->data;
 }

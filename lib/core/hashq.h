@@ -8,11 +8,12 @@
 #ifndef HASHQ_H
 #define HASHQ_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "core/hash.h"
+#include "core/pool.h"
 
 /* What an item's file is hashed with: XXH3-128, or an enum digest_type. */
 #define HASHQ_XXH128	(-1)
@@ -22,30 +23,13 @@
 struct hashq_item;
 struct hashq_dir;
 
-/*
- * The ring's counters are atomics, so that pushing, popping and the
- * workers' claims take no lock; the mutex only guards going to sleep and
- * waking up.
- */
 struct hashq {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 work;		/* an item to hash, or quit */
-	pthread_cond_t	 done;		/* an item was hashed */
-	struct hashq_item *ring;
-	size_t		 cap;		/* items in the ring, a power of two */
-	size_t		 head;		/* oldest item not popped (caller) */
-	_Atomic size_t	 next;		/* next item for a worker */
-	_Atomic size_t	 tail;		/* one past the newest item */
-	_Atomic size_t	 fds;		/* open files in the queue */
+	struct pool	 pool;
+	struct hashq_item *items;	/* one per slot of the pool */
+	void		**bufs;		/* each thread's read buffer */
 	size_t		 max_fds;
-	pthread_t	*threads;
-	unsigned	 nthreads;
-	_Atomic unsigned idle;		/* workers asleep or going to sleep */
-	_Atomic bool	 waiting;	/* the caller waits for a hash */
-	bool		 quit;		/* under mu */
 	struct hashq_dir *dir;		/* the directory of hashq_push_at */
 	unsigned long	 dir_id;
-	char		*buf;		/* for files hashed on the caller's thread */
 };
 
 /*
@@ -115,7 +99,5 @@ int	hashq_push_at(struct hashq *, void *, int, unsigned long, const char *,
  */
 void	*hashq_pop(struct hashq *, unsigned char *, int *);
 
-/* One worker per online CPU, at least one. */
-unsigned hashq_cpus(void);
 
 #endif
