@@ -194,3 +194,20 @@ common_warn(int err, const char *fmt, ...)
 		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);
 }
+
+unsigned
+common_jobs(const char *s)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || n < 1 ||
+	    n > 256) {
+		common_warn(0, _("invalid number of jobs: %s"),
+		    common_quote_arg(s));
+		common_try_help();
+	}
+	return (unsigned)n;
+}

@@ -29,6 +29,12 @@ const char *common_quote_arg(const char *);
 /* Print "Try 'PROG --help' for more information." and exit with 1. */
 void	common_try_help(void) __attribute__((noreturn));
 
+/*
+ * The argument of -j/--jobs, from 1 to 256; anything else is a usage error
+ * (the program exits).
+ */
+unsigned common_jobs(const char *);
+
 /* warnx(3) with a trailing ": strerror(err)" when err is not 0. */
 void	common_warn(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

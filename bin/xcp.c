@@ -50,6 +50,7 @@ static const struct option longopts[] = {
 	{ "dereference", no_argument, NULL, 'L' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "interactive", no_argument, NULL, 'i' },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "link", no_argument, NULL, 'l' },
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "no-clobber", no_argument, NULL, 'n' },
@@ -189,6 +190,8 @@ usage(void)
 "      --debug                  show the strategy used for each file\n"
 "  -f, --force                  replace a destination that cannot be opened\n"
 "  -i, --interactive            prompt before overwriting\n"
+"  -j, --jobs=N                 copy files with N threads (default: one per\n"
+"                                 CPU)\n"
 "  -H                           follow symbolic links given on the command "
 "line\n"
 "  -l, --link                   hard link files instead of copying them\n"
@@ -514,7 +517,7 @@ main(int argc, char *argv[])
 	common_init(argv[0]);
 	memset(&x, 0, sizeof(x));
 	policy_init(pol);
-	while ((ch = getopt_long(argc, argv, "abdfHilLnPpRrS:st:TuvxZ",
+	while ((ch = getopt_long(argc, argv, "abdfHij:lLnPpRrS:st:TuvxZ",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -587,6 +590,9 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			x.verbose = true;
+			break;
+		case 'j':
+			pol->jobs = common_jobs(optarg);
 			break;
 		case 'x':
 			pol->one_file_system = true;

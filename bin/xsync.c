@@ -81,23 +81,6 @@ usage(void)
 	exit(EX_OK);
 }
 
-static unsigned
-parse_jobs(const char *s)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || n < 1 ||
-	    n > 256) {
-		common_warn(0, _("invalid number of jobs: %s"),
-		    common_quote_arg(s));
-		common_try_help();
-	}
-	return (unsigned)n;
-}
-
 static const struct option sub_longopts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -188,7 +171,7 @@ parse(int argc, char **argv, unsigned allowed, struct opts *o)
 		}
 		switch (ch) {
 		case 'j':
-			o->jobs = parse_jobs(optarg);
+			o->jobs = common_jobs(optarg);
 			break;
 		case 'o':
 			o->output = optarg;

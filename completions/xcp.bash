@@ -5,13 +5,13 @@
 
 _xcp_long_opts='--archive --attributes-only --backup --backup= --context
     --context= --copy-contents --debug
-    --force --interactive --link --dereference --manifest= --no-clobber
+    --force --interactive --jobs= --link --dereference --manifest= --no-clobber
     --no-dereference --preserve --preserve= --no-preserve= --parents
     --recursive --reflink --reflink= --remove-destination --sparse=
     --strip-trailing-slashes --symbolic-link --suffix= --target-directory=
     --no-target-directory --update --verbose --one-file-system --help
     --version'
-_xcp_short_opts='-a -b -d -f -H -i -l -L -n -P -p -R -r -s -S -t -T -u -v -x -Z'
+_xcp_short_opts='-a -b -d -f -H -i -j -l -L -n -P -p -R -r -s -S -t -T -u -v -x -Z'
 _xcp_attrs='mode ownership timestamps links context xattr all'
 
 # _xcp_files [-d]: complete file names (directories only with -d) for $cur.
@@ -108,7 +108,7 @@ _xcp()
                 _xcp_files
                 ;;
             *)
-                # --suffix: free text
+                # --suffix: free text; --jobs: a number
                 COMPREPLY=()
                 ;;
         esac
@@ -139,17 +139,17 @@ _xcp()
             _xcp_attr_list
             return 0
             ;;
-        --suffix)
+        --suffix | --jobs)
             COMPREPLY=()
             return 0
             ;;
         -[!-]*)
-            # A cluster of short options: the first S or t in it takes
+            # A cluster of short options: the first S, t or j in it takes
             # the rest of the cluster, or the next word when it is last.
             w=${prev#-}
             for ((i = 0; i < ${#w}; i++)); do
                 case ${w:i:1} in
-                    t | S)
+                    t | S | j)
                         if ((i == ${#w} - 1)); then
                             if [[ ${w:i:1} == t ]]; then
                                 _xcp_files -d

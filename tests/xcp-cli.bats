@@ -519,7 +519,7 @@ make_cli_fixture() {
 
 @test "xcp with an unknown short option exits 1 like cp" {
 	make_cli_fixture
-	cmp_with_cp -- -j a fresh
+	cmp_with_cp -- -J a fresh
 	assert_failure 1
 	assert_file_not_exists "$W/fresh"
 }

@@ -90,6 +90,7 @@ struct policy {
 	enum backup_kind backup;
 	const char	*backup_suffix;
 	bool		 manifest;	/* records carry what a manifest needs */
+	unsigned	 jobs;		/* threads copying files; 0: one per CPU */
 };
 
 /* Fill a policy with cp's defaults (no options given). */

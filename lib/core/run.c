@@ -8,11 +8,13 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "core/hash.h"
 #include "core/meta.h"
 #include "core/plan.h"
+#include "core/pool.h"
 #include "core/record.h"
 #include "core/run.h"
 #include "core/walk.h"
@@ -60,6 +63,12 @@ struct node {
 
 static int	copy_node(struct run *, struct node *, struct level *);
 static void	sort_by_inode(int, struct walk_dir *);
+static int	pool_start(struct run *);
+static void	pool_stop(struct run *);
+struct dir_state;
+static void	dir_finish(struct run *, struct dir_state *);
+static void	flush(struct run *);
+static void	push_batch(struct run *, struct batch *);
 
 int
 run_init(struct run *r, const struct policy *pol, const struct run_ops *ops)
@@ -74,12 +83,17 @@ run_init(struct run *r, const struct policy *pol, const struct run_ops *ops)
 	umask(r->umask);
 	r->emit_fd = -1;
 	r->privileged = geteuid() == 0;
+	if (pool_start(r) == -1) {
+		run_free(r);
+		return -1;
+	}
 	return 0;
 }
 
 void
 run_free(struct run *r)
 {
+	pool_stop(r);
 	probe_free(&r->probe);
 	inomap_free(&r->links);
 	inomap_free(&r->created);
@@ -92,11 +106,8 @@ run_stopped(const struct run *r)
 }
 
 static void
-report(struct run *r, enum run_err kind, int err, const char *src,
-    const char *dst)
+count_error(struct run *r, enum run_err kind, int err)
 {
-	struct run_event ev;
-
 	r->errors++;
 	/*
 	 * A full or failing destination stops the run; a source that cannot
@@ -105,6 +116,15 @@ report(struct run *r, enum run_err kind, int err, const char *src,
 	if (backend_fatal(err) && kind != RE_READ && kind != RE_OPEN_READ &&
 	    kind != RE_OPEN_DIR && kind != RE_STAT && kind != RE_READLINK)
 		r->stopped = true;
+}
+
+static void
+report(struct run *r, enum run_err kind, int err, const char *src,
+    const char *dst)
+{
+	struct run_event ev;
+
+	count_error(r, kind, err);
 	ev.kind = kind;
 	ev.err = err;
 	ev.src = src;
@@ -158,6 +178,452 @@ emit(struct run *r, const struct node *n, enum strategy s,
 	emit_full(r, n, s, target, backup, bytes, 0, -1);
 }
 
+/*
+ * Several threads.  The caller's thread walks the tree and does everything
+ * but copy regular files: a regular file with one link becomes a job on the
+ * ordered pool, run by a worker (or by the caller while it waits) with its
+ * own copy of the run.  Whatever a thread reports goes into a batch, and
+ * batches are handed to the front end in the order they were pushed, so
+ * messages and records come out in walk order whatever the number of
+ * threads.  A directory is finished (its metadata, its fds) only once all
+ * jobs pushed before are done.
+ */
+enum out_kind { OUT_EVENT, OUT_RECORD, OUT_REMOVED };
+
+struct out {
+	enum out_kind	 kind;
+	bool		 counted;	/* an event the run has counted already */
+	struct run_event ev;
+	struct record	 rec;		/* st, dst_st, hash: set when replayed */
+	bool		 has_st;
+	bool		 has_dst_st;
+	bool		 has_hash;
+	struct stat	 st;
+	struct stat	 dst_st;
+	unsigned char	 hash[16];
+	char		*str[5];	/* the strings ev and rec point to */
+};
+
+/* A directory whose metadata is applied once its entries are done. */
+struct dir_state {
+	struct node	 n;
+	char		*spath;		/* n's, owned */
+	char		*dpath;
+	struct level	 me;
+	struct level	*parent;
+	struct walk_dir	 d;		/* names the files in flight use */
+	struct stat	 dst;
+	mode_t		 want;
+	bool		 made;
+	int		 ret;
+};
+
+/* A file of a chunk, with its own copies of the paths. */
+struct chunk_file {
+	struct node	 n;
+	char		*spath;
+	char		*dpath;
+};
+
+/*
+ * A job: files of one directory to copy on a worker (job.run set), what
+ * the caller's thread reported, or a directory to finish (dir).
+ */
+struct batch {
+	struct pool_job	 job;
+	struct chunk_file *f;
+	size_t		 nf;
+	struct dir_state *dir;
+	struct out	*v;
+	size_t		 nv;
+	size_t		 alloc;
+};
+
+/* Files of one directory per job: their inodes share allocation groups. */
+#define CHUNK		64
+
+struct run_pool {
+	struct pool	 pool;
+	struct run	*copies;	/* [0] the caller's, [1 + i] worker i's */
+	void		**ctx;
+	unsigned	 ncopies;
+	struct batch	*chunk;		/* files being gathered */
+	size_t		 chunk_max;
+	_Atomic bool	 halt;		/* a terminal error: start no more */
+};
+
+/* A new output in the thread's batch, or NULL (out of memory). */
+static struct out *
+out_new(struct run *r)
+{
+	struct batch *b;
+	struct out *v;
+	size_t n;
+
+	/* Files gathered before what the caller's thread reports now. */
+	if (r->main == NULL && r->pool->chunk != NULL) {
+		b = r->pool->chunk;
+		r->pool->chunk = NULL;
+		push_batch(r, b);
+	}
+	if (r->batch == NULL && (r->batch = calloc(1, sizeof(*r->batch))) ==
+	    NULL)
+		return NULL;
+	b = r->batch;
+	if (b->nv == b->alloc) {
+		n = b->alloc ? 2 * b->alloc : 4;
+		if ((v = reallocarray(b->v, n, sizeof(*v))) == NULL)
+			return NULL;
+		b->v = v;
+		b->alloc = n;
+	}
+	v = &b->v[b->nv++];
+	memset(v, 0, sizeof(*v));
+	v->rec.data_fd = -1;
+	return v;
+}
+
+static const char *
+keep(struct out *o, int i, const char *s)
+{
+	return s == NULL ? NULL : (o->str[i] = strdup(s));
+}
+
+/*
+ * The ops of a thread that reports into batches.  Out of memory, a message
+ * or record is lost, not the error count.
+ */
+static void
+cap_report(void *arg, const struct run_event *ev)
+{
+	struct run *r = arg;
+	struct out *o;
+
+	if ((o = out_new(r)) == NULL)
+		return;
+	o->kind = OUT_EVENT;
+	o->counted = r->main == NULL;
+	o->ev = *ev;
+	o->ev.src = keep(o, 0, ev->src);
+	o->ev.dst = keep(o, 1, ev->dst);
+}
+
+static void
+cap_record(void *arg, const struct record *rec)
+{
+	struct run *r = arg;
+	struct out *o;
+
+	if ((o = out_new(r)) == NULL)
+		return;
+	o->kind = OUT_RECORD;
+	o->rec = *rec;
+	o->rec.src = keep(o, 0, rec->src);
+	o->rec.dst = keep(o, 1, rec->dst);
+	o->rec.backup = keep(o, 2, rec->backup);
+	o->rec.target = keep(o, 3, rec->target);
+	o->rec.first = keep(o, 4, rec->first);
+	if ((o->has_st = rec->st != NULL))
+		o->st = *rec->st;
+	if ((o->has_dst_st = rec->dst_st != NULL))
+		o->dst_st = *rec->dst_st;
+	if ((o->has_hash = rec->hash != NULL))
+		memcpy(o->hash, rec->hash, sizeof(o->hash));
+	/* The source is closed when the copy is done: keep a descriptor. */
+	o->rec.data_fd = rec->data_fd == -1 ? -1 : fcntl(rec->data_fd,
+	    F_DUPFD_CLOEXEC, 0);
+}
+
+static void
+cap_removed(void *arg, const char *path)
+{
+	struct run *r = arg;
+	struct out *o;
+
+	if ((o = out_new(r)) == NULL)
+		return;
+	o->kind = OUT_REMOVED;
+	keep(o, 0, path);
+}
+
+static void
+batch_free(struct batch *b)
+{
+	size_t i;
+	int k;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->nv; i++) {
+		for (k = 0; k < 5; k++)
+			free(b->v[i].str[k]);
+		if (b->v[i].rec.data_fd != -1)
+			close(b->v[i].rec.data_fd);
+	}
+	for (i = 0; i < b->nf; i++) {
+		free(b->f[i].spath);
+		free(b->f[i].dpath);
+	}
+	free(b->f);
+	free(b->v);
+	free(b);
+}
+
+/*
+ * Hand a batch to the front end.  A worker's file that ran after a
+ * terminal error elsewhere is not reported: cp would not have tried it.
+ */
+static void
+replay(struct run *r, struct batch *b)
+{
+	bool late = b->job.run != NULL && r->stopped;
+	struct run_ops saved;
+	struct out *o;
+	size_t i;
+
+	for (i = 0; i < b->nv; i++) {
+		o = &b->v[i];
+		switch (o->kind) {
+		case OUT_EVENT:
+			if (late)
+				break;
+			if (!o->counted)
+				count_error(r, o->ev.kind, o->ev.err);
+			r->out.report(r->out.arg, &o->ev);
+			break;
+		case OUT_RECORD:
+			o->rec.st = o->has_st ? &o->st : NULL;
+			o->rec.dst_st = o->has_dst_st ? &o->dst_st : NULL;
+			o->rec.hash = o->has_hash ? o->hash : NULL;
+			if (r->out.record != NULL)
+				r->out.record(r->out.arg, &o->rec);
+			break;
+		case OUT_REMOVED:
+			if (r->out.removed != NULL && o->str[0] != NULL)
+				r->out.removed(r->out.arg, o->str[0]);
+			break;
+		}
+	}
+	if (b->dir != NULL) {
+		/* In its turn: what it reports goes out now. */
+		saved = r->ops;
+		r->ops = r->out;
+		dir_finish(r, b->dir);
+		r->ops = saved;
+		b->dir = NULL;
+	}
+}
+
+static void
+drain_one(struct run *r)
+{
+	struct batch *b;
+
+	if ((b = (struct batch *)pool_pop(&r->pool->pool)) == NULL)
+		return;
+	replay(r, b);
+	batch_free(b);
+}
+
+/* Wait for every job pushed, and hand over everything reported so far. */
+static void
+drain_all(struct run *r)
+{
+	if (r->pool == NULL)
+		return;
+	flush(r);
+	while (!pool_empty(&r->pool->pool))
+		drain_one(r);
+}
+
+/* Whether to stop: a terminal error here, or in a worker. */
+static bool
+halted(const struct run *r)
+{
+	return r->stopped || (r->pool != NULL && atomic_load(&r->pool->halt));
+}
+
+static int	copy_file(struct run *, struct node *, bool, struct stat *);
+
+/* Copy a chunk's files on a worker (ctx: the worker's copy of the run). */
+static void
+chunk_job(struct pool_job *job, void *ctx)
+{
+	struct batch *b = (struct batch *)job;
+	struct run *w = ctx;
+	struct node *n;
+	struct stat old;
+	bool exists;
+	size_t i;
+
+	w->batch = b;
+	for (i = 0; i < b->nf && !atomic_load(&w->main->pool->halt); i++) {
+		n = &b->f[i].n;
+		exists = fstatat(n->ddir, n->dname, &old,
+		    AT_SYMLINK_NOFOLLOW) == 0;
+		if (!exists && errno != ENOENT)
+			report(w, RE_STAT, errno, n->dpath, n->dpath);
+		else
+			(void)copy_file(w, n, exists, &old);
+		if (w->stopped) {
+			atomic_store(&w->main->pool->halt, true);
+			w->stopped = false;
+		}
+	}
+	w->batch = NULL;
+}
+
+/* Push a batch, popping first while the pool is full. */
+static void
+push_batch(struct run *r, struct batch *b)
+{
+	while (pool_full(&r->pool->pool))
+		drain_one(r);
+	(void)pool_push(&r->pool->pool, &b->job);
+}
+
+/*
+ * Push what this thread has kept: the chunk of files being filled, or
+ * what it reported (only one of them holds anything at a time).
+ */
+static void
+flush(struct run *r)
+{
+	struct batch *b;
+
+	if (r->pool == NULL)
+		return;
+	if ((b = r->pool->chunk) != NULL) {
+		r->pool->chunk = NULL;
+		push_batch(r, b);
+	}
+	if ((b = r->batch) != NULL) {
+		r->batch = NULL;
+		push_batch(r, b);
+	}
+}
+
+/*
+ * Queue the regular file n to be copied by a worker, in the chunk of its
+ * directory.  Its names in the directory (sname, dname) and the directory
+ * fds stay valid until the directory is finished.  Returns 0, or 1 when it
+ * must be copied here.
+ */
+static int
+defer_file(struct run *r, const struct node *n)
+{
+	struct batch *b = r->pool->chunk;
+	struct chunk_file *f;
+
+	if (b != NULL && (b->nf == r->pool->chunk_max ||
+	    b->f[0].n.sdir != n->sdir)) {
+		flush(r);
+		b = NULL;
+	}
+	if (b == NULL) {
+		/* What this thread reported before goes first. */
+		flush(r);
+		if ((b = calloc(1, sizeof(*b))) == NULL ||
+		    (b->f = calloc(r->pool->chunk_max, sizeof(*b->f))) ==
+		    NULL) {
+			free(b);
+			return 1;
+		}
+		b->job.run = chunk_job;
+		r->pool->chunk = b;
+	}
+	f = &b->f[b->nf];
+	f->n = *n;
+	if ((f->spath = strdup(n->spath)) == NULL ||
+	    (f->dpath = strdup(n->dpath)) == NULL) {
+		free(f->spath);
+		return 1;
+	}
+	f->n.spath = f->spath;
+	f->n.dpath = f->dpath;
+	b->nf++;
+	return 0;
+}
+
+/* Start the threads: policy.jobs in all, the caller's among them. */
+static int
+pool_start(struct run *r)
+{
+	struct run_pool *p;
+	struct rlimit rl;
+	size_t depth = 256;
+	unsigned jobs = r->pol->jobs ? r->pol->jobs : pool_cpus(), i;
+
+	/* -i asks questions: one file at a time. */
+	if (jobs < 2 || r->pol->overwrite == OVERWRITE_ASK)
+		return 0;
+	/* A manifest keeps a source fd per file in flight. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    depth > rl.rlim_cur / 4)
+		depth = rl.rlim_cur / 4 > 16 ? rl.rlim_cur / 4 : 16;
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->copies = calloc(jobs, sizeof(*p->copies))) == NULL ||
+	    (p->ctx = calloc(jobs, sizeof(*p->ctx))) == NULL) {
+		if (p != NULL)
+			free(p->copies);
+		free(p);
+		return -1;
+	}
+	p->ncopies = jobs;
+	/*
+	 * Each directory in the queue holds two fds, and with a manifest each
+	 * file done a dup of its source until it is written out.
+	 */
+	p->chunk_max = r->pol->manifest ? 8 : CHUNK;
+	if (depth > 64 && r->pol->manifest)
+		depth = 64;
+	r->out = r->ops;
+	r->ops.report = cap_report;
+	r->ops.record = r->out.record ? cap_record : NULL;
+	r->ops.removed = r->out.removed ? cap_removed : NULL;
+	r->ops.arg = r;
+	for (i = 0; i < jobs; i++) {
+		p->copies[i] = *r;
+		p->copies[i].ops.arg = &p->copies[i];
+		p->copies[i].main = r;
+		p->copies[i].worker = i + 1;
+		probe_init(&p->copies[i].probe);
+		inomap_init(&p->copies[i].links);
+		inomap_init(&p->copies[i].created);
+		p->ctx[i] = &p->copies[i];
+	}
+	if (pool_init(&p->pool, jobs - 1, depth, p->ctx) == -1) {
+		for (i = 0; i < jobs; i++)
+			probe_free(&p->copies[i].probe);
+		free(p->ctx);
+		free(p->copies);
+		free(p);
+		r->ops = r->out;
+		return -1;
+	}
+	r->pool = p;
+	return 0;
+}
+
+static void
+pool_stop(struct run *r)
+{
+	struct run_pool *p = r->pool;
+	unsigned i;
+
+	if (p == NULL)
+		return;
+	drain_all(r);
+	pool_free(&p->pool);
+	for (i = 0; i < p->ncopies; i++)
+		probe_free(&p->copies[i].probe);
+	free(p->ctx);
+	free(p->copies);
+	free(p);
+	r->pool = NULL;
+	r->ops = r->out;
+}
+
 /* The "cannot create" message that fits the kind of entry. */
 static enum run_err
 create_err(const struct node *n)
@@ -178,7 +644,8 @@ create_err(const struct node *n)
 static void
 tmp_name(struct run *r, char *buf, size_t len)
 {
-	snprintf(buf, len, ".xcp-%ld-%u.tmp", (long)getpid(), ++r->tmp_seq);
+	snprintf(buf, len, ".xcp-%ld-%u-%u.tmp", (long)getpid(), r->worker,
+	    ++r->tmp_seq);
 }
 
 static int
@@ -864,9 +1331,9 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	struct level me;
 	struct walk_dir d = { NULL, 0, NULL };
 	struct node child;
-	struct stat dst, ost;
-	struct meta_req q;
-	struct meta_result m;
+	struct stat dst;
+	struct dir_state *ds;
+	struct batch *b;
 	mode_t want;
 	char *sp, *dp;
 	size_t i;
@@ -936,6 +1403,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	 */
 	if (parent != NULL && n->depth >= FD_DEPTH && parent->sfd != -1 &&
 	    pol->deref != DEREF_ALWAYS) {
+		drain_all(r);	/* the parent's files are copied through them */
 		close(parent->sfd);
 		close(parent->dfd);
 		parent->sfd = parent->dfd = -1;
@@ -948,7 +1416,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		} else if (r->inode_order)
 			sort_by_inode(me.sfd, &d);
 	}
-	for (i = 0; i < d.n && !r->stopped && !r->into_self; i++) {
+	for (i = 0; i < d.n && !halted(r) && !r->into_self; i++) {
 		memset(&child, 0, sizeof(child));
 		child.sdir = me.sfd;
 		child.sname = d.names[i];
@@ -986,36 +1454,90 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		free(sp);
 		free(dp);
 	}
-	walk_list_free(&d);
-	meta_for(r, n, me.sfd, NULL, &ost, &q);
-	if (!made && !(pol->preserve & PRESERVE_MODE))
+	/*
+	 * The directory's metadata waits for its entries.  With threads, it
+	 * waits in the queue behind them, and the walk goes on meanwhile;
+	 * not near FD_DEPTH, where levels close and reopen their parents'
+	 * fds.
+	 */
+	if ((ds = calloc(1, sizeof(*ds))) == NULL ||
+	    (ds->spath = strdup(n->spath)) == NULL ||
+	    (ds->dpath = strdup(n->dpath)) == NULL) {
+		drain_all(r);
+		report(r, RE_NOMEM, ENOMEM, n->spath, n->dpath);
+		if (ds != NULL) {
+			free(ds->spath);
+			free(ds);
+		}
+		walk_list_free(&d);
+		close(me.sfd);
+		close(me.dfd);
+		return -1;
+	}
+	ds->n = *n;
+	ds->n.spath = ds->spath;
+	ds->n.dpath = ds->dpath;
+	ds->n.sname = ds->n.dname = NULL;
+	ds->me = me;
+	ds->d = d;
+	ds->dst = dst;
+	ds->want = want;
+	ds->made = made;
+	ds->ret = ret;
+	if (r->pool != NULL && n->depth + 1 < FD_DEPTH && (b = calloc(1,
+	    sizeof(*b))) != NULL) {
+		b->dir = ds;
+		flush(r);
+		push_batch(r, b);
+		return ret;
+	}
+	/* The files queued hold names in d and need the fds: finish them. */
+	drain_all(r);
+	ds->parent = parent;
+	dir_finish(r, ds);
+	return ret;
+}
+
+/* Apply a directory's metadata once its entries are done, and close it. */
+static void
+dir_finish(struct run *r, struct dir_state *ds)
+{
+	const struct policy *pol = r->pol;
+	struct level *parent = ds->parent;
+	struct node *n = &ds->n;
+	struct meta_req q;
+	struct meta_result m;
+	struct stat ost;
+
+	walk_list_free(&ds->d);
+	meta_for(r, n, ds->me.sfd, NULL, &ost, &q);
+	if (!ds->made && !(pol->preserve & PRESERVE_MODE))
 		q.set_mode = false;
 	else if (!(pol->preserve & PRESERVE_MODE)) {
 		/* Take back only the owner bits added for the copy. */
-		q.mode = dst.st_mode & 07777 & ~(S_IRWXU & ~want);
-		q.set_mode = q.mode != (dst.st_mode & 07777);
+		q.mode = ds->dst.st_mode & 07777 & ~(S_IRWXU & ~ds->want);
+		q.set_mode = q.mode != (ds->dst.st_mode & 07777);
 	}
-	if (meta_apply_fd(me.dfd, &q, &m) == -1) {
+	if (meta_apply_fd(ds->me.dfd, &q, &m) == -1)
 		report_meta(r, n, &m);
-		ret = -1;
-	}
 	if (pol->manifest)
 		emit_full(r, n, STRATEGY_MKDIR, NULL, NULL, 0,
-		    EMIT_POST | (made ? 0 : EMIT_QUIET), me.dfd);
+		    EMIT_POST | (ds->made ? 0 : EMIT_QUIET), ds->me.dfd);
 	if (parent != NULL && parent->sfd == -1) {
-		parent->sfd = walk_reopen_parent(me.sfd, parent->sdev,
+		parent->sfd = walk_reopen_parent(ds->me.sfd, parent->sdev,
 		    parent->sino);
-		parent->dfd = walk_reopen_parent(me.dfd, parent->ddev,
+		parent->dfd = walk_reopen_parent(ds->me.dfd, parent->ddev,
 		    parent->dino);
 		if (parent->sfd == -1 || parent->dfd == -1) {
 			report(r, RE_OPEN_DIR, errno, n->spath, n->dpath);
 			r->stopped = true;
-			ret = -1;
 		}
 	}
-	close(me.sfd);
-	close(me.dfd);
-	return ret;
+	close(ds->me.sfd);
+	close(ds->me.dfd);
+	free(ds->spath);
+	free(ds->dpath);
+	free(ds);
 }
 
 static int
@@ -1023,6 +1545,7 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 {
 	const struct policy *pol = r->pol;
 	struct plan_entry pe;
+	enum action action;
 	struct stat old;
 	bool exists;
 	int flags, rc;
@@ -1037,6 +1560,11 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	    (pol->deref == DEREF_CMDLINE && n->depth == 0));
 	pe.seen_link = pe.multi_link && (pol->preserve & PRESERVE_LINKS) &&
 	    inomap_get(&r->links, n->st.st_dev, n->st.st_ino) != NULL;
+	action = plan_entry(pol, &pe);
+	/* All links of an inode stay on this thread, in walk order. */
+	if (action == ACTION_FILE && r->pool != NULL && n->depth > 0 &&
+	    !pe.multi_link && defer_file(r, n) == 0)
+		return 0;
 	flags = AT_SYMLINK_NOFOLLOW;
 	exists = fstatat(n->ddir, n->dname, &old, flags) == 0;
 	if (!exists && errno != ENOENT) {
@@ -1051,7 +1579,7 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 		report(r, create_err(n), ENOTDIR, n->spath, n->dpath);
 		return -1;
 	}
-	switch (plan_entry(pol, &pe)) {
+	switch (action) {
 	case ACTION_OMIT_DIR:
 		report(r, RE_OMIT_DIR, 0, n->spath, n->dpath);
 		return -1;
@@ -1212,11 +1740,13 @@ run_copy(struct run *r, const char *src, const char *dst)
 	if (walk_stat(AT_FDCWD, src, r->pol->deref != DEREF_NEVER,
 	    &n.st) == -1) {
 		report(r, RE_STAT, errno, src, dst);
+		drain_all(r);
 		return -1;
 	}
 	r->top_dev = n.st.st_dev;
 	if (split_dst(dst, &dir, &base, &n.dst_slash) == -1) {
 		report(r, RE_NOMEM, ENOMEM, src, dst);
+		drain_all(r);
 		return -1;
 	}
 	pfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1235,6 +1765,7 @@ run_copy(struct run *r, const char *src, const char *dst)
 		    inside(pfd, n.st.st_dev, n.st.st_ino);
 		(void)copy_node(r, &n, NULL);
 	}
+	drain_all(r);
 	if (pfd != -1)
 		close(pfd);
 	free(dir);
@@ -1347,5 +1878,6 @@ run_copy_parents(struct run *r, const char *src, const char *dstdir)
 	}
 	free(made);
 	free(path);
+	drain_all(r);
 	return ret == 0 && r->errors == before ? 0 : -1;
 }

@@ -16,7 +16,9 @@
 #include "core/policy.h"
 #include "core/probe.h"
 
+struct batch;
 struct record;
+struct run_pool;
 
 /* Problems, each with the message a front end shows for it. */
 enum run_err {
@@ -96,9 +98,22 @@ struct run {
 	const char	*emit_first;	/* first */
 	bool		 emit_hashed;
 	unsigned char	 emit_hash[16];
+	/*
+	 * Copying files on several threads (policy.jobs): what the entries
+	 * report is kept in batches (ops then keep it) and handed to out, in
+	 * walk order, when their batch is popped.
+	 */
+	struct run_pool	*pool;		/* NULL: everything on this thread */
+	struct run_ops	 out;
+	struct batch	*batch;		/* what this thread reports now */
+	struct run	*main;		/* in a worker's copy: the run */
+	unsigned	 worker;		/* 0, or which worker's copy */
 };
 
-/* Prepare a run.  Returns 0 or -1 with errno. */
+/*
+ * Prepare a run, with its threads when policy.jobs asks for more than one
+ * (and the run does not ask questions, -i).  Returns 0 or -1 with errno.
+ */
 int	run_init(struct run *, const struct policy *, const struct run_ops *);
 void	run_free(struct run *);
 
