@@ -215,7 +215,6 @@ struct dir_state {
 	struct stat	 dst;
 	mode_t		 want;
 	bool		 made;
-	int		 ret;
 };
 
 /* A file of a chunk, with its own copies of the paths. */
@@ -1483,7 +1482,6 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	ds->dst = dst;
 	ds->want = want;
 	ds->made = made;
-	ds->ret = ret;
 	if (r->pool != NULL && n->depth + 1 < FD_DEPTH && (b = calloc(1,
 	    sizeof(*b))) != NULL) {
 		b->dir = ds;
