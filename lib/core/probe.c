@@ -104,6 +104,12 @@ probe_note(struct caps *c, enum strategy s, int err)
 }
 
 bool
+probe_serial_fs(long magic)
+{
+	return magic == MAGIC_BTRFS;
+}
+
+bool
 probe_pseudo_fs(long magic)
 {
 	switch (magic) {

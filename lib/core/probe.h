@@ -51,6 +51,13 @@ void	probe_note(struct caps *, enum strategy, int);
 /* Whether a filesystem type reads like procfs/sysfs (sizes are fiction). */
 bool	probe_pseudo_fs(long);
 
+/*
+ * Whether files are better written into this filesystem type one at a time
+ * unless asked otherwise (btrfs: threads creating files fight over the
+ * locks of the subvolume's one b-tree, and take longer than one thread).
+ */
+bool	probe_serial_fs(long);
+
 /* Whether copy_file_range within this filesystem type may share extents. */
 bool	probe_may_clone(long);
 

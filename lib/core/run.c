@@ -10,6 +10,7 @@
 
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1560,8 +1561,8 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	    inomap_get(&r->links, n->st.st_dev, n->st.st_ino) != NULL;
 	action = plan_entry(pol, &pe);
 	/* All links of an inode stay on this thread, in walk order. */
-	if (action == ACTION_FILE && r->pool != NULL && n->depth > 0 &&
-	    !pe.multi_link && defer_file(r, n) == 0)
+	if (action == ACTION_FILE && r->pool != NULL && !r->serial &&
+	    n->depth > 0 && !pe.multi_link && defer_file(r, n) == 0)
 		return 0;
 	flags = AT_SYMLINK_NOFOLLOW;
 	exists = fstatat(n->ddir, n->dname, &old, flags) == 0;
@@ -1722,6 +1723,7 @@ run_copy(struct run *r, const char *src, const char *dst)
 {
 	struct node n;
 	struct stat pst;
+	struct statfs sfs;
 	char *dir, *base;
 	unsigned before = r->errors;
 	int pfd;
@@ -1759,6 +1761,9 @@ run_copy(struct run *r, const char *src, const char *dst)
 		n.ddir = pfd;
 		n.dname = base;
 		n.ddev = pst.st_dev;
+		/* Unless -j says otherwise, some filesystems want one writer. */
+		r->serial = r->pol->jobs == 0 && fstatfs(pfd, &sfs) == 0 &&
+		    probe_serial_fs((long)sfs.f_type);
 		r->inode_order = S_ISDIR(n.st.st_mode) &&
 		    inside(pfd, n.st.st_dev, n.st.st_ino);
 		(void)copy_node(r, &n, NULL);

@@ -104,6 +104,7 @@ struct run {
 	 * walk order, when their batch is popped.
 	 */
 	struct run_pool	*pool;		/* NULL: everything on this thread */
+	bool		 serial;	/* this operand: no files to the pool */
 	struct run_ops	 out;
 	struct batch	*batch;		/* what this thread reports now */
 	struct run	*main;		/* in a worker's copy: the run */
