@@ -45,6 +45,14 @@ copy_range_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 		}
 		x->wrote = true;
 		x->bytes += (uint64_t)n;
+		/*
+		 * As much as stat said, when reading to the end: taken as the
+		 * whole file, which saves the call that would return 0.
+		 */
+		if (end < 0 && !x->pseudo && x->size > 0 && in == x->size) {
+			*eof = in;
+			break;
+		}
 	}
 	return 0;
 }

@@ -13,6 +13,9 @@
 #include "core/probe.h"
 
 #define MAGIC_XFS	0x58465342L
+#define MAGIC_EXT4	0xef53L
+#define MAGIC_TMPFS	0x01021994L
+#define MAGIC_F2FS	0xf2f52010L
 #define MAGIC_BTRFS	0x9123683eL
 #define MAGIC_OCFS2	0x7461636fL
 #define MAGIC_BCACHEFS	0xca451a4eL
@@ -101,6 +104,15 @@ probe_note(struct caps *c, enum strategy s, int err)
 	else if (*cap == CAP_UNKNOWN && (err == EXDEV || err == EOPNOTSUPP ||
 	    err == ENOTTY || err == ENOSYS))
 		*cap = CAP_NO;
+}
+
+bool
+probe_exact_names(long magic, bool *casefold)
+{
+	/* ext4, f2fs and tmpfs can fold case in a directory (chattr +F). */
+	*casefold = magic == MAGIC_EXT4 || magic == MAGIC_F2FS ||
+	    magic == MAGIC_TMPFS;
+	return magic == MAGIC_XFS || magic == MAGIC_BTRFS || *casefold;
 }
 
 bool

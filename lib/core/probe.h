@@ -58,6 +58,14 @@ bool	probe_pseudo_fs(long);
  */
 bool	probe_serial_fs(long);
 
+/*
+ * Whether names in this filesystem type are exact (case-sensitive) and
+ * local, so that a directory just made holds nothing but what this process
+ * puts there, unless it folds case (casefold, asked per directory).  Only
+ * types known so say yes.
+ */
+bool	probe_exact_names(long, bool *);
+
 /* Whether copy_file_range within this filesystem type may share extents. */
 bool	probe_may_clone(long);
 

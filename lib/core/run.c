@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "backends/backend.h"
 #include "core/backup.h"
@@ -60,6 +62,7 @@ struct node {
 	struct stat	 st;		/* the source */
 	int		 depth;
 	bool		 dst_slash;	/* the operand ended in '/' */
+	bool		 fresh;		/* ddir was just made: nothing is there */
 };
 
 static int	copy_node(struct run *, struct node *, struct level *);
@@ -459,9 +462,9 @@ chunk_job(struct pool_job *job, void *ctx)
 	w->batch = b;
 	for (i = 0; i < b->nf && !atomic_load(&w->main->pool->halt); i++) {
 		n = &b->f[i].n;
-		exists = fstatat(n->ddir, n->dname, &old,
+		exists = !n->fresh && fstatat(n->ddir, n->dname, &old,
 		    AT_SYMLINK_NOFOLLOW) == 0;
-		if (!exists && errno != ENOENT)
+		if (!exists && !n->fresh && errno != ENOENT)
 			report(w, RE_STAT, errno, n->dpath, n->dpath);
 		else
 			(void)copy_file(w, n, exists, &old);
@@ -1323,6 +1326,35 @@ make_link(struct run *r, struct node *n, bool exists, struct stat *old,
 	return 0;
 }
 
+/*
+ * Whether the directory dfd, just made, certainly holds no name but those
+ * this run puts there: names are exact on its filesystem, and the options
+ * would do nothing else with a name found taken than replace it.
+ */
+static bool
+fresh_dir(struct run *r, int dfd, dev_t dev)
+{
+	const struct policy *pol = r->pol;
+	struct statfs sfs;
+	unsigned flags;
+
+	if (pol->overwrite != OVERWRITE_YES || pol->update ||
+	    pol->backup != BACKUP_NONE || pol->remove_destination ||
+	    pol->attributes_only || pol->link != LINK_COPY)
+		return false;
+	if (!r->exact_known || r->exact_dev != dev) {
+		r->exact_known = fstatfs(dfd, &sfs) == 0;
+		r->exact_dev = dev;
+		r->exact = r->exact_known &&
+		    probe_exact_names((long)sfs.f_type, &r->casefold);
+	}
+	if (!r->exact)
+		return false;
+	/* A folding directory passes it on to the ones made in it. */
+	return !r->casefold || (ioctl(dfd, FS_IOC_GETFLAGS, &flags) == 0 &&
+	    !(flags & FS_CASEFOLD_FL));
+}
+
 static int
 copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
     struct stat *old)
@@ -1338,7 +1370,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	char *sp, *dp;
 	size_t i;
 	int flags, ret = 0;
-	bool made = false;
+	bool made = false, fresh;
 
 	if (exists && !S_ISDIR(old->st_mode)) {
 		report(r, RE_OVER_NONDIR, 0, n->spath, n->dpath);
@@ -1416,8 +1448,10 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		} else if (r->inode_order)
 			sort_by_inode(me.sfd, &d);
 	}
+	fresh = made && fresh_dir(r, me.dfd, me.ddev);
 	for (i = 0; i < d.n && !halted(r) && !r->into_self; i++) {
 		memset(&child, 0, sizeof(child));
+		child.fresh = fresh;
 		child.sdir = me.sfd;
 		child.sname = d.names[i];
 		child.ddir = me.dfd;
@@ -1565,8 +1599,15 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	    n->depth > 0 && !pe.multi_link && defer_file(r, n) == 0)
 		return 0;
 	flags = AT_SYMLINK_NOFOLLOW;
-	exists = fstatat(n->ddir, n->dname, &old, flags) == 0;
-	if (!exists && errno != ENOENT) {
+	/*
+	 * In a directory this run has just made, a file's name is free: no
+	 * stat.  Should it be taken all the same (another process), the new
+	 * file replaces it whole when linked in (link_tmpfile).
+	 */
+	exists = !(n->fresh && action == ACTION_FILE) &&
+	    fstatat(n->ddir, n->dname, &old, flags) == 0;
+	if (!exists && !(n->fresh && action == ACTION_FILE) &&
+	    errno != ENOENT) {
 		report(r, RE_STAT, errno, n->dpath, n->dpath);
 		return -1;
 	}
