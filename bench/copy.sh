@@ -114,6 +114,18 @@ fs() {
 	fi
 }
 
+# need_xfs, need_ext4: the one XFS (XFS) and ext4 (EXT4) the cases share.
+need_xfs() {
+	[ -n "${XFS:-}" ] && return
+	fs xfs 24G
+	XFS=$MNT
+}
+need_ext4() {
+	[ -n "${EXT4:-}" ] && return
+	fs ext4 16G
+	EXT4=$MNT
+}
+
 # --- corpora, made once and kept in BENCH_DIR ----------------------------
 kernel_tree() {
 	[ -f "$BENCH_DIR/.linux-source-6.1.done" ] && return
@@ -243,20 +255,14 @@ for c in $CASES; do
 	case $c in
 	kernel-xfs | kernel-xfs-ext4)
 		kernel_tree
-		if [ -z "${XFS:-}" ]; then
-			fs xfs 24G
-			XFS=$MNT
-		fi
+		need_xfs
 		[ -d "$XFS/kernel" ] || cp -a "$KERNEL" "$XFS/kernel"
 		if [ "$c" = kernel-xfs ]; then
 			pairs "$c" "$XFS/dst" tree \
 			    "cp -a --reflink=always" "$(q cp -a --reflink=always "$XFS/kernel" "$XFS/dst")" \
 			    "xcp -a" "$(q "$XCP" -a "$XFS/kernel" "$XFS/dst")"
 		else
-			if [ -z "${EXT4:-}" ]; then
-				fs ext4 16G
-				EXT4=$MNT
-			fi
+			need_ext4
 			pairs "$c" "$EXT4/dst" tree \
 			    "cp -a" "$(q cp -a "$XFS/kernel" "$EXT4/dst")" \
 			    "xcp -a" "$(q "$XCP" -a "$XFS/kernel" "$EXT4/dst")"
@@ -279,14 +285,8 @@ for c in $CASES; do
 		    "xcp -a" "$(q "$XCP" -a "$MNT/src" "$MNT/dst")"
 		;;
 	big-file)
-		if [ -z "${XFS:-}" ]; then
-			fs xfs 24G
-			XFS=$MNT
-		fi
-		if [ -z "${EXT4:-}" ]; then
-			fs ext4 16G
-			EXT4=$MNT
-		fi
+		need_xfs
+		need_ext4
 		[ -f "$XFS/big" ] || head -c "$BIG_SIZE" /dev/urandom >"$XFS/big"
 		pairs "$c" "$EXT4/big" bytes \
 		    "cp" "$(q cp "$XFS/big" "$EXT4/big")" \
@@ -294,10 +294,7 @@ for c in $CASES; do
 		;;
 	tree-1m)
 		generator
-		if [ -z "${XFS:-}" ]; then
-			fs xfs 24G
-			XFS=$MNT
-		fi
+		need_xfs
 		[ -d "$XFS/tree" ] ||
 			"$GEN" tree "$XFS/tree" "$TREE_N" "$TREE_BYTES" >/dev/null
 		pairs "$c" "$XFS/tree-copy" tree \

@@ -58,12 +58,28 @@ hashq_open(int dirfd, const char *name, bool follow)
 	return fd;
 }
 
+/*
+ * Hash the open file fd, or when fd is -1 the file name in dirfd (opened
+ * here), and close it.  Returns 0 with the result in v, or an errno.
+ */
 static int
-hash_one(int fd, int algo, off_t size, char *buf, unsigned char *v)
+hash_file(int fd, int dirfd, const char *name, bool follow, int algo,
+    off_t size, char *buf, unsigned char *v)
 {
-	if (algo == HASHQ_XXH128)
-		return hash_fd(fd, v, buf, size);
-	return digest_fd((enum digest_type)algo, fd, v);
+	int rc;
+
+	if (fd == -1 && (fd = hashq_open(dirfd, name, follow)) == -1)
+		return errno;
+	if (buf == NULL) {
+		rc = -1;
+		errno = ENOMEM;
+	} else if (algo == HASHQ_XXH128)
+		rc = hash_fd(fd, v, buf, size);
+	else
+		rc = digest_fd((enum digest_type)algo, fd, v);
+	rc = rc == -1 ? errno : 0;
+	close(fd);
+	return rc;
 }
 
 static void
@@ -81,24 +97,10 @@ static void
 hash_item(struct pool_job *job, void *buf)
 {
 	struct hashq_item *it = (struct hashq_item *)job;
-	unsigned char v[HASHQ_MAX];
-	int rc;
 
-	if (it->dir != NULL)
-		it->fd = hashq_open(it->dir->fd, it->name, it->follow);
-	if (it->fd == -1)
-		rc = -1;
-	else if (buf == NULL) {
-		rc = -1;
-		errno = ENOMEM;
-	} else
-		rc = hash_one(it->fd, it->algo, it->size, buf, v);
-	it->err = rc == -1 ? errno : 0;
-	if (it->fd != -1)
-		close(it->fd);
+	it->err = hash_file(it->fd, it->dir ? it->dir->fd : -1, it->name,
+	    it->follow, it->algo, it->size, buf, it->hash);
 	it->fd = -1;
-	if (rc == 0)
-		memcpy(it->hash, v, HASHQ_MAX);
 }
 
 /* A file nobody will pop is not worth hashing (the caller's thread). */
@@ -282,7 +284,6 @@ hashq_push_at(struct hashq *q, void *data, int dirfd, unsigned long dir_id,
 {
 	struct hashq_item *it;
 	unsigned char v[HASHQ_MAX];
-	int fd, rc;
 
 	if (hashq_full(q, true)) {
 		errno = EAGAIN;
@@ -298,13 +299,8 @@ hashq_push_at(struct hashq *q, void *data, int dirfd, unsigned long dir_id,
 	    pool_pending(&q->pool) >= q->max_fds / 2) ||
 	    ((q->dir == NULL || q->dir_id != dir_id) &&
 	    dir_switch(q, dirfd, dir_id) == -1)) {
-		if ((fd = hashq_open(dirfd, name, follow)) == -1)
-			rc = -1;
-		else {
-			rc = hash_one(fd, algo, size, q->bufs[0], v);
-			close(fd);
-		}
-		return hashq_push_done(q, data, v, rc == -1 ? errno : 0);
+		return hashq_push_done(q, data, v, hash_file(-1, dirfd, name,
+		    follow, algo, size, q->bufs[0], v));
 	}
 	it = next_item(q, data);
 	it->job.run = hash_item;
@@ -322,18 +318,14 @@ hashq_pop(struct hashq *q, unsigned char *hash, int *err)
 {
 	struct hashq_item *it;
 	struct pool_job *job;
-	int fd;
 
 	if ((job = pool_pop(&q->pool)) == NULL)
 		return NULL;
 	it = (struct hashq_item *)job;
 	if (it->dir != NULL && (it->err == EMFILE || it->err == ENFILE)) {
 		/* Out of descriptors then; fewer are open now. */
-		if ((fd = hashq_open(it->dir->fd, it->name, it->follow)) != -1) {
-			it->err = hash_one(fd, it->algo, it->size, q->bufs[0],
-			    it->hash) == -1 ? errno : 0;
-			close(fd);
-		}
+		it->err = hash_file(-1, it->dir->fd, it->name, it->follow,
+		    it->algo, it->size, q->bufs[0], it->hash);
 	}
 	dir_unref(it->dir);
 	it->dir = NULL;

@@ -446,6 +446,25 @@ halted(const struct run *r)
 	return r->stopped || (r->pool != NULL && atomic_load(&r->pool->halt));
 }
 
+/*
+ * Whether the destination name of n is taken (its stat in *old): 1, 0, or
+ * -1 after reporting.  In a directory this run has just made, a file's
+ * name is free without a stat; should it be taken all the same (another
+ * process), the new file replaces it whole when linked in (link_tmpfile).
+ */
+static int
+dst_exists(struct run *r, const struct node *n, bool file, struct stat *old)
+{
+	if (n->fresh && file)
+		return 0;
+	if (fstatat(n->ddir, n->dname, old, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	report(r, RE_STAT, errno, n->dpath, n->dpath);
+	return -1;
+}
+
 static int	copy_file(struct run *, struct node *, bool, struct stat *);
 
 /* Copy a chunk's files on a worker (ctx: the worker's copy of the run). */
@@ -456,17 +475,13 @@ chunk_job(struct pool_job *job, void *ctx)
 	struct run *w = ctx;
 	struct node *n;
 	struct stat old;
-	bool exists;
 	size_t i;
+	int exists;
 
 	w->batch = b;
 	for (i = 0; i < b->nf && !atomic_load(&w->main->pool->halt); i++) {
 		n = &b->f[i].n;
-		exists = !n->fresh && fstatat(n->ddir, n->dname, &old,
-		    AT_SYMLINK_NOFOLLOW) == 0;
-		if (!exists && !n->fresh && errno != ENOENT)
-			report(w, RE_STAT, errno, n->dpath, n->dpath);
-		else
+		if ((exists = dst_exists(w, n, true, &old)) != -1)
 			(void)copy_file(w, n, exists, &old);
 		if (w->stopped) {
 			atomic_store(&w->main->pool->halt, true);
@@ -518,13 +533,9 @@ defer_file(struct run *r, const struct node *n)
 	struct batch *b = r->pool->chunk;
 	struct chunk_file *f;
 
-	if (b != NULL && (b->nf == r->pool->chunk_max ||
-	    b->f[0].n.sdir != n->sdir)) {
-		flush(r);
-		b = NULL;
-	}
-	if (b == NULL) {
-		/* What this thread reported before goes first. */
+	if (b == NULL || b->nf == r->pool->chunk_max ||
+	    b->f[0].n.sdir != n->sdir) {
+		/* The chunk so far, or what this thread reported, goes first. */
 		flush(r);
 		if ((b = calloc(1, sizeof(*b))) == NULL ||
 		    (b->f = calloc(r->pool->chunk_max, sizeof(*b->f))) ==
@@ -1326,6 +1337,20 @@ make_link(struct run *r, struct node *n, bool exists, struct stat *old,
 	return 0;
 }
 
+/* The filesystem type of dfd on dev (cached per device), or 0. */
+static long
+dst_magic(struct run *r, int dfd, dev_t dev)
+{
+	struct statfs sfs;
+
+	if (!r->magic_known || r->magic_dev != dev) {
+		r->magic = fstatfs(dfd, &sfs) == 0 ? (long)sfs.f_type : 0;
+		r->magic_dev = dev;
+		r->magic_known = true;
+	}
+	return r->magic;
+}
+
 /*
  * Whether the directory dfd, just made, certainly holds no name but those
  * this run puts there: names are exact on its filesystem, and the options
@@ -1335,23 +1360,16 @@ static bool
 fresh_dir(struct run *r, int dfd, dev_t dev)
 {
 	const struct policy *pol = r->pol;
-	struct statfs sfs;
 	unsigned flags;
+	bool casefold;
 
 	if (pol->overwrite != OVERWRITE_YES || pol->update ||
 	    pol->backup != BACKUP_NONE || pol->remove_destination ||
-	    pol->attributes_only || pol->link != LINK_COPY)
-		return false;
-	if (!r->exact_known || r->exact_dev != dev) {
-		r->exact_known = fstatfs(dfd, &sfs) == 0;
-		r->exact_dev = dev;
-		r->exact = r->exact_known &&
-		    probe_exact_names((long)sfs.f_type, &r->casefold);
-	}
-	if (!r->exact)
+	    pol->attributes_only || pol->link != LINK_COPY ||
+	    !probe_exact_names(dst_magic(r, dfd, dev), &casefold))
 		return false;
 	/* A folding directory passes it on to the ones made in it. */
-	return !r->casefold || (ioctl(dfd, FS_IOC_GETFLAGS, &flags) == 0 &&
+	return !casefold || (ioctl(dfd, FS_IOC_GETFLAGS, &flags) == 0 &&
 	    !(flags & FS_CASEFOLD_FL));
 }
 
@@ -1581,7 +1599,7 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	enum action action;
 	struct stat old;
 	bool exists;
-	int flags, rc;
+	int rc;
 
 	pe.mode = n->st.st_mode;
 	/*
@@ -1598,19 +1616,9 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	if (action == ACTION_FILE && r->pool != NULL && !r->serial &&
 	    n->depth > 0 && !pe.multi_link && defer_file(r, n) == 0)
 		return 0;
-	flags = AT_SYMLINK_NOFOLLOW;
-	/*
-	 * In a directory this run has just made, a file's name is free: no
-	 * stat.  Should it be taken all the same (another process), the new
-	 * file replaces it whole when linked in (link_tmpfile).
-	 */
-	exists = !(n->fresh && action == ACTION_FILE) &&
-	    fstatat(n->ddir, n->dname, &old, flags) == 0;
-	if (!exists && !(n->fresh && action == ACTION_FILE) &&
-	    errno != ENOENT) {
-		report(r, RE_STAT, errno, n->dpath, n->dpath);
+	if ((rc = dst_exists(r, n, action == ACTION_FILE, &old)) == -1)
 		return -1;
-	}
+	exists = rc == 1;
 	if (exists && n->dst_slash && !S_ISDIR(old.st_mode)) {
 		report(r, RE_STAT, ENOTDIR, n->dpath, n->dpath);
 		return -1;
@@ -1764,7 +1772,6 @@ run_copy(struct run *r, const char *src, const char *dst)
 {
 	struct node n;
 	struct stat pst;
-	struct statfs sfs;
 	char *dir, *base;
 	unsigned before = r->errors;
 	int pfd;
@@ -1803,8 +1810,8 @@ run_copy(struct run *r, const char *src, const char *dst)
 		n.dname = base;
 		n.ddev = pst.st_dev;
 		/* Unless -j says otherwise, some filesystems want one writer. */
-		r->serial = r->pol->jobs == 0 && fstatfs(pfd, &sfs) == 0 &&
-		    probe_serial_fs((long)sfs.f_type);
+		r->serial = r->pol->jobs == 0 &&
+		    probe_serial_fs(dst_magic(r, pfd, pst.st_dev));
 		r->inode_order = S_ISDIR(n.st.st_mode) &&
 		    inside(pfd, n.st.st_dev, n.st.st_ino);
 		(void)copy_node(r, &n, NULL);

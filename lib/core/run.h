@@ -105,11 +105,10 @@ struct run {
 	 */
 	struct run_pool	*pool;		/* NULL: everything on this thread */
 	bool		 serial;	/* this operand: no files to the pool */
-	/* Whether names are exact on the destination filesystem exact_dev. */
-	bool		 exact_known;
-	dev_t		 exact_dev;
-	bool		 exact;
-	bool		 casefold;	/* ... but a directory may fold case */
+	/* The filesystem type of the destination device magic_dev. */
+	bool		 magic_known;
+	dev_t		 magic_dev;
+	long		 magic;
 	struct run_ops	 out;
 	struct batch	*batch;		/* what this thread reports now */
 	struct run	*main;		/* in a worker's copy: the run */
