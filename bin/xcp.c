@@ -191,7 +191,7 @@ usage(void)
 "  -f, --force                  replace a destination that cannot be opened\n"
 "  -i, --interactive            prompt before overwriting\n"
 "  -j, --jobs=N                 copy files with N threads (default: one per\n"
-"                                 CPU)\n"
+"                                 CPU; one into btrfs)\n"
 "  -H                           follow symbolic links given on the command "
 "line\n"
 "  -l, --link                   hard link files instead of copying them\n"

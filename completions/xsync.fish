@@ -62,12 +62,12 @@ complete -c xsync -n '__fish_xsync_needs_command; or __fish_xsync_opts_for manif
 complete -c xsync -n '__fish_xsync_needs_command; or __fish_xsync_opts_for manifest; or __fish_xsync_opts_for verify; or __fish_xsync_opts_for export' -l version -d 'Display version information and exit'
 
 # manifest [-j N] [-o FILE] DIR
-complete -c xsync -n '__fish_xsync_opts_for manifest' -s j -l jobs -x -d 'Hash with N threads (default: one per CPU)'
+complete -c xsync -n '__fish_xsync_opts_for manifest' -s j -l jobs -x -d 'Hash with N threads (default: one per CPU but one)'
 complete -c xsync -n '__fish_xsync_opts_for manifest' -s o -l output -r -F -d 'Write to FILE, atomically'
 complete -c xsync -n '__fish_xsync_operand manifest 0' -x -a '(__fish_complete_directories (commandline -ct))'
 
 # verify [-j N] [--json] [-v] MANIFEST DIR
-complete -c xsync -n '__fish_xsync_opts_for verify' -s j -l jobs -x -d 'Hash with N threads (default: one per CPU)'
+complete -c xsync -n '__fish_xsync_opts_for verify' -s j -l jobs -x -d 'Hash with N threads (default: one per CPU but one)'
 complete -c xsync -n '__fish_xsync_opts_for verify' -l json -d 'Write one JSON document on standard output'
 complete -c xsync -n '__fish_xsync_opts_for verify' -s v -l verbose -d 'Print a summary on standard error'
 complete -c xsync -n '__fish_xsync_operand verify 0' -F
