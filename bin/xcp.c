@@ -293,6 +293,10 @@ report(void *arg, const struct run_event *ev)
 		common_warn(0, _("-r not specified; omitting directory %s"),
 		    common_quote(s));
 		break;
+	case RE_UNSTAGE:
+		common_warn(ev->err, _("cannot rename %s to %s"),
+		    common_quote(s), common_quote(d));
+		break;
 	case RE_INTO_SELF:
 		common_warn(0, _("cannot copy a directory, %s, into itself, %s"),
 		    common_quote(s), common_quote(d));

@@ -209,3 +209,78 @@ sparse_at_zero() {
 	assert_failure 1
 	assert_file_not_exists "$W/copy"
 }
+
+# wait_stage DIR: until a tree under a temporary name appears in DIR
+wait_stage() {
+	local i
+	for i in $(seq 200); do
+		compgen -G "$1/.xcp-*.tmp" >/dev/null && return 0
+		sleep 0.05
+	done
+	fail "no .xcp-*.tmp directory appeared in $1"
+}
+
+@test "a new tree gets its name only when complete: kill -9 leaves none under it" {
+	mkdir -p "$T/src/sub"
+	mkfifo "$T/src/sub/pipe"
+	# --copy-contents: the copy blocks reading the FIFO, mid-tree
+	"$XCP" -a --copy-contents "$T/src" "$T/dst" &
+	local pid=$! tmp
+	wait_stage "$T"
+	[[ ! -e $T/dst ]] || fail "the final name appeared before the tree was complete"
+	tmp=$(compgen -G "$T/.xcp-*.tmp")
+	kill -9 "$pid"
+	wait "$pid" || true
+	[[ ! -e $T/dst ]] || fail "the final name appeared after kill -9"
+	# what was done is kept under the temporary name
+	[[ -d $tmp/sub ]]
+}
+
+@test "a name taken while the tree was built: the copy stays, and the error names it" {
+	mkdir -p "$T/src/sub"
+	printf 'x\n' >"$T/src/a"
+	mkfifo "$T/src/sub/pipe"
+	"$XCP" -a --copy-contents "$T/src" "$T/dst" 2>"$T/err" &
+	local pid=$! tmp st=0
+	wait_stage "$T"
+	tmp=$(compgen -G "$T/.xcp-*.tmp")
+	mkdir "$T/dst"
+	printf 'piped\n' >"$T/src/sub/pipe"
+	wait "$pid" || st=$?
+	assert_equal "$st" 1
+	run cat "$T/err"
+	assert_output "xcp: cannot rename '$tmp' to '$T/dst': File exists"
+	# the directory made meanwhile is untouched; the copy is whole
+	assert_equal "$(ls -A "$T/dst")" ""
+	assert_equal "$(cat "$tmp/a")" x
+	assert_equal "$(cat "$tmp/sub/pipe")" piped
+	[[ -f $tmp/sub/pipe ]]
+}
+
+@test "hard links across new trees built side by side keep one inode, at -j1 and -j4" {
+	local j
+	mkdir -p "$T/in/s/x" "$T/in/s/y/deep" "$T/in/d"
+	printf 'one\n' >"$T/in/s/x/a"
+	ln "$T/in/s/x/a" "$T/in/s/y/b"
+	ln "$T/in/s/x/a" "$T/in/s/y/deep/c"
+	for i in $(seq 40); do printf '%s\n' "$i" >"$T/in/s/x/f$i"; done
+	set_fixture_times "$T/in"
+	cmp_with_cp --dump -H -- -a s/. d/
+	assert_success
+	for j in 1 4; do
+		rm -rf "$T/j$j"
+		mkdir "$T/j$j"
+		run "$XCP" -a -j"$j" "$T/in/s/." "$T/j$j/"
+		assert_success
+		assert_equal "$(stat -c %i "$T/j$j/y/b")" "$(stat -c %i "$T/j$j/x/a")"
+		assert_equal "$(stat -c %i "$T/j$j/y/deep/c")" "$(stat -c %i "$T/j$j/x/a")"
+		assert_equal "$(stat -c %h "$T/j$j/x/a")" 3
+		# across operands too: the first operand's tree is in place
+		rm -rf "$T/k$j"
+		mkdir "$T/k$j"
+		run "$XCP" -a -j"$j" "$T/in/s/x" "$T/in/s/y" "$T/k$j/"
+		assert_success
+		assert_equal "$(stat -c %i "$T/k$j/y/b")" "$(stat -c %i "$T/k$j/x/a")"
+		[[ -z $(compgen -G "$T/k$j/.xcp-*") && -z $(compgen -G "$T/j$j/.xcp-*") ]]
+	done
+}

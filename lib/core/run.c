@@ -63,9 +63,24 @@ struct node {
 	int		 depth;
 	bool		 dst_slash;	/* the operand ended in '/' */
 	bool		 fresh;		/* ddir was just made: nothing is there */
+	bool		 staged;	/* ddir is in a tree built under a
+					   temporary name: create by name */
+};
+
+/*
+ * A new tree being built under a temporary name: dpath final is at tmp
+ * until it is renamed.  Hard links into it go by the tmp path meanwhile.
+ */
+struct stage {
+	struct stage	*next;
+	char		*final;		/* without trailing slashes */
+	size_t		 flen;
+	char		*tmp;
+	char		 name[64];	/* tmp's last component */
 };
 
 static int	copy_node(struct run *, struct node *, struct level *);
+static char	*staged_path(const struct run *, const char *);
 static void	sort_by_inode(int, struct walk_dir *);
 static int	pool_start(struct run *);
 static void	pool_stop(struct run *);
@@ -97,7 +112,15 @@ run_init(struct run *r, const struct policy *pol, const struct run_ops *ops)
 void
 run_free(struct run *r)
 {
+	struct stage *st;
+
 	pool_stop(r);
+	while ((st = r->stages) != NULL) {
+		r->stages = st->next;
+		free(st->final);
+		free(st->tmp);
+		free(st);
+	}
 	probe_free(&r->probe);
 	inomap_free(&r->links);
 	inomap_free(&r->created);
@@ -219,6 +242,8 @@ struct dir_state {
 	struct stat	 dst;
 	mode_t		 want;
 	bool		 made;
+	struct stage	*stage;		/* when built under a temporary name */
+	char		*name;		/* then its final name */
 };
 
 /* A file of a chunk, with its own copies of the paths. */
@@ -236,14 +261,22 @@ struct batch {
 	struct pool_job	 job;
 	struct chunk_file *f;
 	size_t		 nf;
+	size_t		 falloc;
 	struct dir_state *dir;
 	struct out	*v;
 	size_t		 nv;
 	size_t		 alloc;
 };
 
-/* Files of one directory per job: their inodes share allocation groups. */
-#define CHUNK		64
+/*
+ * Files of one directory per job, up to CHUNK of them: one thread per
+ * directory at a time, as far as the tree allows, so that threads do not
+ * queue for the same directory lock or, on XFS, the same allocation
+ * group's buffers (a directory's files are allocated in its group).  At
+ * most FILES_QUEUED files wait in the pool, whatever the tree's shape.
+ */
+#define CHUNK		1024
+#define FILES_QUEUED	8192
 
 struct run_pool {
 	struct pool	 pool;
@@ -252,6 +285,7 @@ struct run_pool {
 	unsigned	 ncopies;
 	struct batch	*chunk;		/* files being gathered */
 	size_t		 chunk_max;
+	size_t		 files;		/* in the queued chunks */
 	_Atomic bool	 halt;		/* a terminal error: start no more */
 };
 
@@ -424,6 +458,7 @@ drain_one(struct run *r)
 
 	if ((b = (struct batch *)pool_pop(&r->pool->pool)) == NULL)
 		return;
+	r->pool->files -= b->nf;
 	replay(r, b);
 	batch_free(b);
 }
@@ -495,8 +530,10 @@ chunk_job(struct pool_job *job, void *ctx)
 static void
 push_batch(struct run *r, struct batch *b)
 {
-	while (pool_full(&r->pool->pool))
+	while (pool_full(&r->pool->pool) ||
+	    (b->nf > 0 && r->pool->files > FILES_QUEUED - b->nf))
 		drain_one(r);
+	r->pool->files += b->nf;
 	(void)pool_push(&r->pool->pool, &b->job);
 }
 
@@ -532,19 +569,25 @@ defer_file(struct run *r, const struct node *n)
 {
 	struct batch *b = r->pool->chunk;
 	struct chunk_file *f;
+	size_t want;
 
 	if (b == NULL || b->nf == r->pool->chunk_max ||
 	    b->f[0].n.sdir != n->sdir) {
 		/* The chunk so far, or what this thread reported, goes first. */
 		flush(r);
-		if ((b = calloc(1, sizeof(*b))) == NULL ||
-		    (b->f = calloc(r->pool->chunk_max, sizeof(*b->f))) ==
-		    NULL) {
-			free(b);
+		if ((b = calloc(1, sizeof(*b))) == NULL)
 			return 1;
-		}
 		b->job.run = chunk_job;
 		r->pool->chunk = b;
+	}
+	if (b->nf == b->falloc) {
+		want = b->falloc ? 4 * b->falloc : 16;
+		if (want > r->pool->chunk_max)
+			want = r->pool->chunk_max;
+		if ((f = reallocarray(b->f, want, sizeof(*f))) == NULL)
+			return 1;
+		b->f = f;
+		b->falloc = want;
 	}
 	f = &b->f[b->nf];
 	f->n = *n;
@@ -819,9 +862,10 @@ meta_for(const struct run *r, const struct node *n, int src_fd,
  * The mode to create a new file with when its mode is not preserved: the
  * source's permission bits (0666 under --no-preserve=mode), so that the
  * kernel applies the umask or the directory's default ACL just as it does
- * for cp.  Preserved modes are set later; start private, unless the file
- * is hidden (O_TMPFILE: no name, nobody else can open it), when its final
- * permission bits save a chmod whenever the umask leaves them as they are.
+ * for cp.  Preserved modes are set later; start private, unless nobody
+ * else can open the file (O_TMPFILE, or inside a new tree that is still
+ * private: built under a temporary name in a 0700 directory), when its
+ * final permission bits save a chmod whenever the umask leaves them be.
  */
 static mode_t
 create_mode(const struct run *r, const struct node *n, bool replaced,
@@ -986,7 +1030,8 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	uint64_t bytes = 0;
 	char tmp[64], *backup = NULL;
 	int sfd = -1, dfd = -1, flags, ret = -1, rc;
-	bool named = false, in_place = false, replaced, tmpfile_mode = false;
+	bool named = false, in_place = false, replaced, made_mode = false;
+	bool direct = false;
 
 	if (exists && S_ISLNK(old->st_mode) && !pol->remove_destination &&
 	    pol->backup == BACKUP_NONE) {
@@ -1051,10 +1096,22 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		in_place = true;
 	} else {
-		if (!r->no_tmpfile) {
+		/*
+		 * In a tree built under a temporary name the final name is
+		 * no promise yet: create by it, one transaction instead of
+		 * the two of O_TMPFILE and linkat.  Should the name be taken
+		 * all the same (another process), the hidden way replaces it.
+		 */
+		if (n->staged && !exists) {
+			dfd = openat(n->ddir, n->dname, O_WRONLY | O_CREAT |
+			    O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    create_mode(r, n, false, true));
+			direct = made_mode = dfd != -1;
+		}
+		if (dfd == -1 && !r->no_tmpfile) {
 			dfd = openat(n->ddir, ".", O_TMPFILE | O_WRONLY |
 			    O_CLOEXEC, create_mode(r, n, replaced, true));
-			tmpfile_mode = dfd != -1;
+			made_mode = dfd != -1;
 			if (dfd == -1 && (errno == EOPNOTSUPP ||
 			    errno == EISDIR || errno == EINVAL))
 				r->no_tmpfile = true;
@@ -1081,7 +1138,7 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	if (in_place && !(pol->preserve & PRESERVE_MODE))
 		q.set_mode = false;
 	/* The kernel gave it the mode (umask or default ACL), as to cp's. */
-	if (tmpfile_mode && !replaced && !(pol->preserve & PRESERVE_MODE))
+	if (made_mode && !replaced && !(pol->preserve & PRESERVE_MODE))
 		q.set_mode = false;
 	if (in_place && !(pol->preserve & PRESERVE_OWNER))
 		q.owner = false;
@@ -1089,7 +1146,7 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 	 * A new file's owner and mode are known for the price of one fstat,
 	 * which saves the chown and the chmod when they would change nothing.
 	 */
-	if (tmpfile_mode && (q.owner || q.set_mode) && fstat(dfd, &cur) == 0)
+	if (made_mode && (q.owner || q.set_mode) && fstat(dfd, &cur) == 0)
 		q.cur = &cur;
 	if (meta_apply_fd(dfd, &q, &m) == -1)
 		report_meta(r, n, &m);
@@ -1101,7 +1158,8 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 			goto out;
 		}
 		named = false;
-	} else if (!in_place && link_tmpfile(r, n, dfd, exists) == -1) {
+	} else if (!in_place && !direct &&
+	    link_tmpfile(r, n, dfd, exists) == -1) {
 		report(r, RE_CREATE, errno, n->spath, n->dpath);
 		goto out;
 	}
@@ -1117,6 +1175,8 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 out:
 	if (named)
 		unlinkat(n->ddir, tmp, 0);
+	if (direct && ret != 0)
+		unlinkat(n->ddir, n->dname, 0);
 	if (dfd != -1)
 		close(dfd);
 	if (sfd != -1)
@@ -1241,7 +1301,7 @@ static int
 copy_hardlink(struct run *r, struct node *n, bool exists, struct stat *old)
 {
 	const char *target;
-	char tmp[64], *backup = NULL;
+	char tmp[64], *backup = NULL, *real;
 	const char *name;
 	int rc;
 
@@ -1250,12 +1310,16 @@ copy_hardlink(struct run *r, struct node *n, bool exists, struct stat *old)
 	if (rc <= 0)
 		return rc < 0 ? -1 : 1;
 	name = place(r, exists, n, tmp, sizeof(tmp));
-	if (backend_hardlink.link(AT_FDCWD, target, n->ddir, name, 0) == -1 ||
-	    finish_place(n, exists, tmp) == -1) {
+	/* The first link may be in a new tree still under a temporary name. */
+	real = staged_path(r, target);
+	if (backend_hardlink.link(AT_FDCWD, real != NULL ? real : target,
+	    n->ddir, name, 0) == -1 || finish_place(n, exists, tmp) == -1) {
 		report(r, RE_LINK, errno, target, n->dpath);
+		free(real);
 		free(backup);
 		return -1;
 	}
+	free(real);
 	r->emit_first = target;
 	emit(r, n, STRATEGY_HARDLINK, target, backup, 0);
 	free(backup);
@@ -1373,6 +1437,113 @@ fresh_dir(struct run *r, int dfd, dev_t dev)
 	    !(flags & FS_CASEFOLD_FL));
 }
 
+/*
+ * Make the new directory n under a fresh temporary name in its parent, and
+ * start its stage.  NULL when that cannot be done: then make it under its
+ * name, which says what is wrong if anything is.
+ */
+static struct stage *
+stage_dir(struct run *r, const struct node *n, mode_t mode)
+{
+	struct stage *st;
+	size_t len, dir;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	for (;;) {
+		tmp_name(r, st->name, sizeof(st->name));
+		if (mkdirat(n->ddir, st->name, mode) == 0)
+			break;
+		if (errno != EEXIST) {
+			free(st);
+			return NULL;
+		}
+	}
+	len = strlen(n->dpath);
+	while (len > 1 && n->dpath[len - 1] == '/')
+		len--;
+	for (dir = len; dir > 0 && n->dpath[dir - 1] != '/'; dir--)
+		;
+	st->final = strndup(n->dpath, len);
+	st->flen = len;
+	if (st->final == NULL ||
+	    (st->tmp = malloc(dir + strlen(st->name) + 1)) == NULL) {
+		(void)unlinkat(n->ddir, st->name, AT_REMOVEDIR);
+		free(st->final);
+		free(st);
+		return NULL;
+	}
+	memcpy(st->tmp, n->dpath, dir);
+	strcpy(st->tmp + dir, st->name);
+	st->next = r->stages;
+	r->stages = st;
+	return st;
+}
+
+/*
+ * Give the directory of stage st, complete, its name in n's parent: only
+ * now does it appear.  Returns 0, or -1 after reporting (the tree stays
+ * under the temporary name, which the message gives).
+ */
+static int
+unstage(struct run *r, const struct node *n, struct stage *st,
+    const char *name)
+{
+	struct stage **pp;
+	struct stat sb;
+	int e;
+
+#ifdef HAVE_RENAMEAT2
+	if (renameat2(n->ddir, st->name, n->ddir, name, RENAME_NOREPLACE) == 0)
+		e = 0;
+	else
+		e = errno;
+	if (e == EINVAL || e == ENOSYS)
+#endif
+	{
+		/* No RENAME_NOREPLACE here: rename only onto no name. */
+		if (fstatat(n->ddir, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+			e = EEXIST;
+		else if (errno != ENOENT)
+			e = errno;
+		else
+			e = renameat(n->ddir, st->name, n->ddir, name) == 0 ? 0 :
+			    errno;
+	}
+	if (e != 0) {
+		report(r, RE_UNSTAGE, e, st->tmp, n->dpath);
+		return -1;
+	}
+	for (pp = &r->stages; *pp != st; pp = &(*pp)->next)
+		;
+	*pp = st->next;
+	free(st->final);
+	free(st->tmp);
+	free(st);
+	return 0;
+}
+
+/* Where the destination path p is now (malloc'd), if in a stage; or NULL. */
+static char *
+staged_path(const struct run *r, const char *p)
+{
+	const struct stage *st;
+	char *s;
+
+	for (st = r->stages; st != NULL; st = st->next) {
+		if (strncmp(p, st->final, st->flen) != 0 ||
+		    (p[st->flen] != '/' && p[st->flen] != '\0'))
+			continue;
+		if ((s = malloc(strlen(st->tmp) + strlen(p + st->flen) + 1)) !=
+		    NULL) {
+			strcpy(s, st->tmp);
+			strcat(s, p + st->flen);
+		}
+		return s;
+	}
+	return NULL;
+}
+
 static int
 copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
     struct stat *old)
@@ -1385,7 +1556,9 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	struct dir_state *ds;
 	struct batch *b;
 	mode_t want;
+	struct stage *stg = NULL;
 	char *sp, *dp;
+	const char *name = n->dname;
 	size_t i;
 	int flags, ret = 0;
 	bool made = false, fresh;
@@ -1412,7 +1585,17 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	else
 		want = n->st.st_mode & 01777;
 	if (!exists) {
-		if (mkdirat(n->ddir, n->dname, want | S_IRWXU) == -1) {
+		/*
+		 * A new tree is built under a temporary name and renamed
+		 * when complete: no half-copied file or directory ever has
+		 * its final name, and inside it files are created by name,
+		 * one transaction each.  Not where the walk closes and
+		 * reopens parent fds (FD_DEPTH).
+		 */
+		if (!n->staged && n->depth + 1 < FD_DEPTH &&
+		    (stg = stage_dir(r, n, want | S_IRWXU)) != NULL)
+			name = stg->name;
+		else if (mkdirat(n->ddir, n->dname, want | S_IRWXU) == -1) {
 			report(r, RE_MKDIR, errno, n->spath, n->dpath);
 			return -1;
 		}
@@ -1423,15 +1606,19 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		flags |= O_NOFOLLOW;
 	if ((me.sfd = openat(n->sdir, n->sname, flags)) == -1) {
 		report(r, RE_OPEN_DIR, errno, n->spath, n->dpath);
+		if (stg != NULL)
+			(void)unstage(r, n, stg, n->dname);
 		return -1;
 	}
-	me.dfd = openat(n->ddir, n->dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	me.dfd = openat(n->ddir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW);
 	if (me.dfd == -1 || fstat(me.dfd, &dst) == -1) {
 		report(r, RE_MKDIR, errno, n->spath, n->dpath);
 		if (me.dfd != -1)
 			close(me.dfd);
 		close(me.sfd);
+		if (stg != NULL)
+			(void)unstage(r, n, stg, n->dname);
 		return -1;
 	}
 	me.sdev = n->st.st_dev;
@@ -1470,6 +1657,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	for (i = 0; i < d.n && !halted(r) && !r->into_self; i++) {
 		memset(&child, 0, sizeof(child));
 		child.fresh = fresh;
+		child.staged = n->staged || stg != NULL;
 		child.sdir = me.sfd;
 		child.sname = d.names[i];
 		child.ddir = me.dfd;
@@ -1514,18 +1702,23 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	 */
 	if ((ds = calloc(1, sizeof(*ds))) == NULL ||
 	    (ds->spath = strdup(n->spath)) == NULL ||
-	    (ds->dpath = strdup(n->dpath)) == NULL) {
+	    (ds->dpath = strdup(n->dpath)) == NULL ||
+	    (stg != NULL && (ds->name = strdup(n->dname)) == NULL)) {
 		drain_all(r);
 		report(r, RE_NOMEM, ENOMEM, n->spath, n->dpath);
 		if (ds != NULL) {
 			free(ds->spath);
+			free(ds->dpath);
 			free(ds);
 		}
 		walk_list_free(&d);
 		close(me.sfd);
 		close(me.dfd);
+		if (stg != NULL)
+			(void)unstage(r, n, stg, n->dname);
 		return -1;
 	}
+	ds->stage = stg;
 	ds->n = *n;
 	ds->n.spath = ds->spath;
 	ds->n.dpath = ds->dpath;
@@ -1574,6 +1767,8 @@ dir_finish(struct run *r, struct dir_state *ds)
 	if (pol->manifest)
 		emit_full(r, n, STRATEGY_MKDIR, NULL, NULL, 0,
 		    EMIT_POST | (ds->made ? 0 : EMIT_QUIET), ds->me.dfd);
+	if (ds->name != NULL)
+		(void)unstage(r, n, ds->stage, ds->name);
 	if (parent != NULL && parent->sfd == -1) {
 		parent->sfd = walk_reopen_parent(ds->me.sfd, parent->sdev,
 		    parent->sino);
@@ -1588,6 +1783,7 @@ dir_finish(struct run *r, struct dir_state *ds)
 	close(ds->me.dfd);
 	free(ds->spath);
 	free(ds->dpath);
+	free(ds->name);
 	free(ds);
 }
 

@@ -50,6 +50,7 @@ enum run_err {
 	RE_XATTR,		/* setting attributes for DST */
 	RE_PERMS,		/* preserving permissions for DST */
 	RE_CHANGED,		/* skipping SRC: it changed while being copied */
+	RE_UNSTAGE,		/* cannot rename SRC (a new directory, complete) to DST */
 	RE_NOMEM
 };
 
@@ -72,6 +73,8 @@ struct run_ops {
 	void		*arg;
 };
 
+struct stage;
+
 struct run {
 	const struct policy *pol;
 	struct run_ops	 ops;
@@ -93,6 +96,7 @@ struct run {
 	bool		 inode_order;	/* the copy lands inside the source */
 	unsigned	 tmp_seq;
 	bool		 no_tmpfile;	/* O_TMPFILE is not supported */
+	struct stage	*stages;	/* new trees not yet under their names */
 	/* For the next record, with policy.manifest: */
 	int		 emit_fd;	/* data_fd */
 	const char	*emit_first;	/* first */
