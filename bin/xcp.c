@@ -744,7 +744,8 @@ main(int argc, char *argv[])
 			strip_slashes(argv[i]);
 
 	ops.report = report;
-	ops.record = record;
+	/* Records cost a copy per file on threads: only when used. */
+	ops.record = manifest != NULL || x.verbose || x.debug ? record : NULL;
 	ops.ask = ask;
 	ops.removed = removed;
 	ops.arg = &x;

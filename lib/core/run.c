@@ -246,11 +246,11 @@ struct dir_state {
 	char		*name;		/* then its final name */
 };
 
-/* A file of a chunk, with its own copies of the paths. */
+/* A file of a chunk; its paths are kept in the chunk's strs. */
 struct chunk_file {
 	struct node	 n;
-	char		*spath;
-	char		*dpath;
+	size_t		 spath;		/* offsets in the batch's strs */
+	size_t		 dpath;
 };
 
 /*
@@ -262,6 +262,9 @@ struct batch {
 	struct chunk_file *f;
 	size_t		 nf;
 	size_t		 falloc;
+	char		*strs;
+	size_t		 slen;
+	size_t		 salloc;
 	struct dir_state *dir;
 	struct out	*v;
 	size_t		 nv;
@@ -397,10 +400,7 @@ batch_free(struct batch *b)
 		if (b->v[i].rec.data_fd != -1)
 			close(b->v[i].rec.data_fd);
 	}
-	for (i = 0; i < b->nf; i++) {
-		free(b->f[i].spath);
-		free(b->f[i].dpath);
-	}
+	free(b->strs);
 	free(b->f);
 	free(b->v);
 	free(b);
@@ -516,6 +516,8 @@ chunk_job(struct pool_job *job, void *ctx)
 	w->batch = b;
 	for (i = 0; i < b->nf && !atomic_load(&w->main->pool->halt); i++) {
 		n = &b->f[i].n;
+		n->spath = b->strs + b->f[i].spath;
+		n->dpath = b->strs + b->f[i].dpath;
 		if ((exists = dst_exists(w, n, true, &old)) != -1)
 			(void)copy_file(w, n, exists, &old);
 		if (w->stopped) {
@@ -569,7 +571,8 @@ defer_file(struct run *r, const struct node *n)
 {
 	struct batch *b = r->pool->chunk;
 	struct chunk_file *f;
-	size_t want;
+	size_t want, sl, dl;
+	char *s;
 
 	if (b == NULL || b->nf == r->pool->chunk_max ||
 	    b->f[0].n.sdir != n->sdir) {
@@ -589,15 +592,24 @@ defer_file(struct run *r, const struct node *n)
 		b->f = f;
 		b->falloc = want;
 	}
+	sl = strlen(n->spath) + 1;
+	dl = strlen(n->dpath) + 1;
+	if (b->salloc - b->slen < sl + dl) {
+		want = b->salloc ? 2 * b->salloc : 4096;
+		while (want - b->slen < sl + dl)
+			want *= 2;
+		if ((s = realloc(b->strs, want)) == NULL)
+			return 1;
+		b->strs = s;
+		b->salloc = want;
+	}
 	f = &b->f[b->nf];
 	f->n = *n;
-	if ((f->spath = strdup(n->spath)) == NULL ||
-	    (f->dpath = strdup(n->dpath)) == NULL) {
-		free(f->spath);
-		return 1;
-	}
-	f->n.spath = f->spath;
-	f->n.dpath = f->dpath;
+	f->spath = b->slen;
+	memcpy(b->strs + b->slen, n->spath, sl);
+	f->dpath = b->slen + sl;
+	memcpy(b->strs + b->slen + sl, n->dpath, dl);
+	b->slen += sl + dl;
 	b->nf++;
 	return 0;
 }
