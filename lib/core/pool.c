@@ -1,7 +1,8 @@
 /*
  * The ordered pool.  A ring of job pointers: the caller publishes a job by
- * moving the tail, a worker (or the caller, while it waits) claims the next
- * unclaimed job with a compare-and-swap, runs it without any lock and marks
+ * moving the tail, a worker (or the caller, while it waits) claims an
+ * unclaimed job, the oldest whose key nobody works on among the next few,
+ * with a compare-and-swap on its slot, runs it without any lock and marks
  * it done, and the caller pops from the head.  Nothing on that path locks:
  * at a hundred thousand small files a second, a shared mutex made the
  * caller and the workers queue for it and sleep in the kernel.  The mutex
@@ -22,50 +23,105 @@
 
 /* Jobs queued before a sleeping worker is woken. */
 #define WAKE_BATCH	8
+/* How many unclaimed jobs a thread looks over for a key nobody works on. */
+#define LOOK_AHEAD	8
 
 struct pool_slot {
 	struct pool_job	*job;
-	_Atomic size_t	 state;		/* the job's index << 1 | done */
+	_Atomic size_t	 state;		/* index << 2 | claimed << 1 | done */
 };
 
+/*
+ * The index in the state word tells a slot's job from the one before it
+ * in the same slot: a job done when pushed may be popped, and its slot
+ * reused, before next passes it.
+ */
 #define SLOT(p, i)	(&(p)->ring[(i) & ((p)->cap - 1)])
-#define DONE(i)		((i) << 1 | 1)
-#define TODO(i)		((i) << 1)
+#define TODO(i)		((i) << 2)
+#define CLAIMED(i)	((i) << 2 | 2)
+#define DONE(i)		((i) << 2 | 3)
 
 struct worker {
 	struct pool	*pool;
-	void		*ctx;
+	unsigned	 id;
 };
 
-/* Claim the next job to run: its index, or false when none is left. */
+/* Whether a thread other than id works on key. */
 static bool
-claim(struct pool *p, size_t *i)
+busy(struct pool *p, unsigned id, uintptr_t key)
 {
-	size_t n = atomic_load(&p->next);
+	unsigned t;
 
-	while (n != atomic_load(&p->tail))
-		if (atomic_compare_exchange_weak(&p->next, &n, n + 1)) {
-			*i = n;
+	if (key == 0)
+		return false;
+	for (t = 0; t < p->nbusy; t++)
+		if (t != id && atomic_load(&p->busy[t]) == key)
 			return true;
-		}
 	return false;
 }
 
 /*
- * Run job i, claimed by this thread, unless it was done when pushed: then
- * it may already have been popped and its slot reused, and its index and
- * done bit, read in one word, say that the slot is not ours.
+ * Claim a job to run for thread id: the oldest unclaimed one whose key no
+ * other thread works on, among the next LOOK_AHEAD, else the oldest
+ * unclaimed one (any: that one).  Its index, or false when none is left,
+ * and then next has caught up with the tail.
  */
+static bool
+claim(struct pool *p, unsigned id, bool any, size_t *out)
+{
+	size_t n, t, i, want, first;
+	struct pool_slot *s;
+
+	for (;;) {
+		/* Move next past the jobs claimed or done. */
+		n = atomic_load(&p->next);
+		t = atomic_load(&p->tail);
+		while (n != t && atomic_load(&SLOT(p, n)->state) != TODO(n)) {
+			if (atomic_compare_exchange_weak(&p->next, &n, n + 1))
+				n++;
+			t = atomic_load(&p->tail);
+		}
+		if (n == t)
+			return false;
+		first = t;
+		for (i = n; i != t && i - n < LOOK_AHEAD; i++) {
+			s = SLOT(p, i);
+			if (atomic_load(&s->state) != TODO(i))
+				continue;
+			if (!any && busy(p, id, s->job->key)) {
+				if (first == t)
+					first = i;
+				continue;
+			}
+			want = TODO(i);
+			if (atomic_compare_exchange_strong(&s->state, &want,
+			    CLAIMED(i))) {
+				*out = i;
+				return true;
+			}
+		}
+		if (first != t) {
+			want = TODO(first);
+			if (atomic_compare_exchange_strong(&SLOT(p, first)->state,
+			    &want, CLAIMED(first))) {
+				*out = first;
+				return true;
+			}
+		}
+		/* Others took them meanwhile: look again. */
+	}
+}
+
+/* Run job i, claimed by thread id. */
 static void
-run_claimed(struct pool *p, size_t i, void *ctx, pool_fn fn)
+run_claimed(struct pool *p, size_t i, unsigned id, pool_fn fn)
 {
 	struct pool_slot *s = SLOT(p, i);
-	struct pool_job *job;
+	struct pool_job *job = s->job;
 
-	if (atomic_load(&s->state) != TODO(i))
-		return;
-	job = s->job;
-	(fn != NULL ? fn : job->run)(job, ctx);
+	atomic_store(&p->busy[id], job->key);
+	(fn != NULL ? fn : job->run)(job, p->ctx[id]);
+	atomic_store(&p->busy[id], 0);
 	atomic_store(&s->state, DONE(i));
 	atomic_fetch_sub(&p->pending, 1);
 	if (atomic_load(&p->waiting)) {
@@ -99,8 +155,8 @@ worker(void *arg)
 	size_t i;
 
 	for (;;) {
-		if (claim(w->pool, &i))
-			run_claimed(w->pool, i, w->ctx, NULL);
+		if (claim(w->pool, w->id, false, &i))
+			run_claimed(w->pool, i, w->id, NULL);
 		else if (!await_work(w->pool))
 			break;
 	}
@@ -129,9 +185,12 @@ pool_init(struct pool *p, unsigned threads, size_t depth, void **ctx)
 	p->ctx = ctx;
 	p->ring = calloc(p->cap, sizeof(*p->ring));
 	p->threads = calloc(threads > 0 ? threads : 1, sizeof(*p->threads));
-	if (p->ring == NULL || p->threads == NULL) {
+	p->busy = calloc(threads + 1, sizeof(*p->busy));
+	p->nbusy = threads + 1;
+	if (p->ring == NULL || p->threads == NULL || p->busy == NULL) {
 		free(p->ring);
 		free(p->threads);
+		free(p->busy);
 		p->ring = NULL;
 		errno = ENOMEM;
 		return -1;
@@ -143,7 +202,7 @@ pool_init(struct pool *p, unsigned threads, size_t depth, void **ctx)
 		e = ENOMEM;
 		if ((w = malloc(sizeof(*w))) != NULL) {
 			w->pool = p;
-			w->ctx = ctx[1 + i];
+			w->id = 1 + i;
 			e = pthread_create(&p->threads[i], NULL, worker, w);
 		}
 		if (e != 0) {
@@ -163,8 +222,8 @@ pool_drop(struct pool *p, pool_fn drop)
 {
 	size_t i;
 
-	while (claim(p, &i))
-		run_claimed(p, i, p->ctx[0], drop);
+	while (claim(p, 0, true, &i))
+		run_claimed(p, i, 0, drop);
 }
 
 void
@@ -185,8 +244,10 @@ pool_free(struct pool *p)
 	pthread_cond_destroy(&p->done);
 	free(p->ring);
 	free(p->threads);
+	free(p->busy);
 	p->ring = NULL;
 	p->threads = NULL;
+	p->busy = NULL;
 }
 
 bool
@@ -259,8 +320,8 @@ pool_pop(struct pool *p)
 		pthread_mutex_unlock(&p->mu);
 	}
 	/* Rather than wait, run what nobody has started. */
-	while (!(atomic_load(&s->state) & 1) && claim(p, &i))
-		run_claimed(p, i, p->ctx[0], NULL);
+	while (!(atomic_load(&s->state) & 1) && claim(p, 0, false, &i))
+		run_claimed(p, i, 0, NULL);
 	if (!(atomic_load(&s->state) & 1)) {
 		pthread_mutex_lock(&p->mu);
 		atomic_store(&p->waiting, true);

@@ -11,15 +11,22 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct pool_job;
 
 /* Run a job; ctx is the running thread's (see pool_init). */
 typedef void	(*pool_fn)(struct pool_job *, void *);
 
-/* Embed in a job; run NULL: nothing to run, the job is done when pushed. */
+/*
+ * Embed in a job; run NULL: nothing to run, the job is done when pushed.
+ * key: 0, or what the job works on that another thread had better not at
+ * the same time (a lock they would queue for); a thread looking for work
+ * passes over a job whose key is being worked on, for a few jobs ahead.
+ */
 struct pool_job {
 	pool_fn		 run;
+	uintptr_t	 key;
 };
 
 struct pool_slot;
@@ -45,6 +52,8 @@ struct pool {
 	_Atomic bool	 waiting;	/* the caller waits for the oldest */
 	bool		 quit;		/* under mu */
 	void		**ctx;		/* [0] the caller's, [1 + i] worker i's */
+	_Atomic uintptr_t *busy;	/* the key each of them works on */
+	unsigned	 nbusy;
 };
 
 /*

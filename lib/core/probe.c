@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/vfs.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "core/probe.h"
@@ -113,6 +115,55 @@ probe_exact_names(long magic, bool *casefold)
 	*casefold = magic == MAGIC_EXT4 || magic == MAGIC_F2FS ||
 	    magic == MAGIC_TMPFS;
 	return magic == MAGIC_XFS || magic == MAGIC_BTRFS || *casefold;
+}
+
+/*
+ * XFS_IOC_FSGEOMETRY_V1 and its answer, as the kernel's xfs_fs.h has them
+ * (the layout has been fixed since 1997): only the first fields are read.
+ */
+struct xfs_geom_v1 {
+	uint32_t	 blocksize;
+	uint32_t	 rtextsize;
+	uint32_t	 agblocks;
+	uint32_t	 agcount;
+	uint32_t	 logblocks;
+	uint32_t	 sectsize;
+	uint32_t	 inodesize;
+	uint32_t	 imaxpct;
+	uint64_t	 datablocks;
+	uint64_t	 rtblocks;
+	uint64_t	 rtextents;
+	uint64_t	 logstart;
+	unsigned char	 uuid[16];
+	uint32_t	 sunit;
+	uint32_t	 swidth;
+	int32_t		 version;
+	uint32_t	 flags;
+	uint32_t	 logsectsize;
+	uint32_t	 rtsectsize;
+	uint32_t	 dirblocksize;
+};
+#define XFS_GEOMETRY_V1	_IOR('X', 100, struct xfs_geom_v1)
+
+int
+probe_group_shift(long magic, int fd)
+{
+	struct xfs_geom_v1 g;
+	int inop = 0, ag = 0;
+
+	if (magic != MAGIC_XFS || ioctl(fd, XFS_GEOMETRY_V1, &g) == -1 ||
+	    g.inodesize == 0 || g.blocksize < g.inodesize || g.agblocks == 0)
+		return -1;
+	/*
+	 * An inode number is its group's number, then its block in the
+	 * group (agblocks rounded up to a power of two), then its slot in
+	 * the block.
+	 */
+	while ((g.blocksize >> inop) > g.inodesize)
+		inop++;
+	while (ag < 32 && (1ULL << ag) < g.agblocks)
+		ag++;
+	return inop + ag;
 }
 
 bool

@@ -59,6 +59,14 @@ bool	probe_pseudo_fs(long);
 bool	probe_serial_fs(long);
 
 /*
+ * Of the filesystem type magic that fd is on: by how many bits an inode
+ * number is shifted right to give its allocation group, where the group
+ * of a directory is where its files go and what creating them locks (XFS);
+ * or -1.
+ */
+int	probe_group_shift(long, int);
+
+/*
  * Whether names in this filesystem type are exact (case-sensitive) and
  * local, so that a directory just made holds nothing but what this process
  * puts there, unless it folds case (casefold, asked per directory).  Only

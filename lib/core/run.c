@@ -59,6 +59,7 @@ struct node {
 	const char	*dname;
 	const char	*dpath;
 	dev_t		 ddev;		/* device of ddir */
+	ino_t		 dino;		/* inode of ddir (below the top) */
 	struct stat	 st;		/* the source */
 	int		 depth;
 	bool		 dst_slash;	/* the operand ended in '/' */
@@ -80,6 +81,7 @@ struct stage {
 };
 
 static int	copy_node(struct run *, struct node *, struct level *);
+static long	dst_magic(struct run *, int, dev_t);
 static char	*staged_path(const struct run *, const char *);
 static void	sort_by_inode(int, struct walk_dir *);
 static int	pool_start(struct run *);
@@ -561,6 +563,25 @@ flush(struct run *r)
 }
 
 /*
+ * What creating files in n's directory locks, for the pool to keep threads
+ * apart: on XFS its allocation group (files go to their directory's), else
+ * the directory itself (its lock).
+ */
+static uintptr_t
+chunk_key(struct run *r, const struct node *n)
+{
+	if (!r->group_known || r->group_dev != n->ddev) {
+		r->group_shift = probe_group_shift(dst_magic(r, n->ddir,
+		    n->ddev), n->ddir);
+		r->group_dev = n->ddev;
+		r->group_known = true;
+	}
+	if (r->group_shift > 0 && r->group_shift < 64)
+		return (uintptr_t)(n->dino >> r->group_shift) + 1;
+	return (uintptr_t)n->dino + 1;
+}
+
+/*
  * Queue the regular file n to be copied by a worker, in the chunk of its
  * directory.  Its names in the directory (sname, dname) and the directory
  * fds stay valid until the directory is finished.  Returns 0, or 1 when it
@@ -581,6 +602,7 @@ defer_file(struct run *r, const struct node *n)
 		if ((b = calloc(1, sizeof(*b))) == NULL)
 			return 1;
 		b->job.run = chunk_job;
+		b->job.key = chunk_key(r, n);
 		r->pool->chunk = b;
 	}
 	if (b->nf == b->falloc) {
@@ -1675,6 +1697,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 		child.ddir = me.dfd;
 		child.dname = d.names[i];
 		child.ddev = me.ddev;
+		child.dino = me.dino;
 		child.depth = n->depth + 1;
 		sp = walk_join(n->spath, d.names[i]);
 		dp = walk_join(n->dpath, d.names[i]);

@@ -113,6 +113,10 @@ struct run {
 	bool		 magic_known;
 	dev_t		 magic_dev;
 	long		 magic;
+	/* Its allocation groups (probe_group_shift), for the pool's keys. */
+	bool		 group_known;
+	dev_t		 group_dev;
+	int		 group_shift;
 	struct run_ops	 out;
 	struct batch	*batch;		/* what this thread reports now */
 	struct run	*main;		/* in a worker's copy: the run */
