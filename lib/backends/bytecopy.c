@@ -1,12 +1,13 @@
 /*
- * The bytecopy backend: read(2) and write(2) through one large aligned
- * buffer.  The last resort, and the only way to a guaranteed independent
+ * The bytecopy backend: sendfile(2), or read(2) and write(2) through one
+ * large aligned buffer.  The last resort, and the only way to a guaranteed independent
  * copy.  Holes in the source stay holes (SEEK_DATA/SEEK_HOLE); with
  * --sparse=always runs of zeros become holes too.  This file also holds the
  * segment driver that copy_range.c shares.
  */
 #include "config.h"
 
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "core/hash.h"
 
 #define BUF_SIZE	(1024 * 1024)
+#define SEND_CHUNK	((size_t)1 << 30)
 #define ZERO_BLOCK	4096
 
 static const char zeros[ZERO_BLOCK];
@@ -94,6 +96,41 @@ hash_zeros(struct xfer *x, off_t off)
 	}
 }
 
+/*
+ * Move [*pos, end) (end < 0: to the end) with sendfile(2): the kernel
+ * copies page cache to page cache, once instead of twice through a user
+ * buffer.  For plain data only: no hash to feed, no zeros to look for.
+ * Returns 0, or -1 when the rest must go through read(2) and write(2),
+ * which also tells a read error from a write error.
+ */
+static int
+send_range(struct xfer *x, off_t *pos, off_t end, off_t *eof)
+{
+	ssize_t n;
+	size_t want;
+
+	if (lseek(x->dst_fd, *pos, SEEK_SET) == -1)
+		return -1;
+	while (end < 0 || *pos < end) {
+		want = SEND_CHUNK;
+		if (end >= 0 && (off_t)want > end - *pos)
+			want = (size_t)(end - *pos);
+		n = sendfile(x->dst_fd, x->src_fd, pos, want);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			*eof = *pos;
+			break;
+		}
+		x->wrote = true;
+		x->bytes += (uint64_t)n;
+	}
+	return 0;
+}
+
 static int
 bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 {
@@ -102,6 +139,9 @@ bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 	ssize_t r;
 	size_t want;
 
+	if (x->hash == NULL && x->sparse_mode != SPARSE_ALWAYS && !x->pseudo &&
+	    x->size > 0 && send_range(x, &pos, end, eof) == 0)
+		return 0;
 	if (buf == NULL && posix_memalign((void **)&buf, 4096, BUF_SIZE) != 0) {
 		buf = NULL;
 		errno = ENOMEM;
@@ -112,7 +152,7 @@ bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 	 * this segment starts.  Pipes and character devices cannot seek, and
 	 * are only ever read whole from where they are.
 	 */
-	if (lseek(x->src_fd, start, SEEK_SET) == -1 &&
+	if (lseek(x->src_fd, pos, SEEK_SET) == -1 &&
 	    (errno != ESPIPE || start != 0)) {
 		x->read_failed = true;
 		return -1;
