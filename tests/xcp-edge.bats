@@ -284,3 +284,28 @@ wait_stage() {
 		[[ -z $(compgen -G "$T/k$j/.xcp-*") && -z $(compgen -G "$T/j$j/.xcp-*") ]]
 	done
 }
+
+@test "a new tree in a setgid directory under umask 077: groups and modes as cp's" {
+	require_root "making files of another group"
+	local opts
+	mkdir -p "$T/in/s/sub" "$T/in/d"
+	printf 'a\n' >"$T/in/s/a"
+	printf 'b\n' >"$T/in/s/sub/b"
+	chmod 0664 "$T/in/s/a"
+	chmod 0640 "$T/in/s/sub/b"
+	chgrp 65534 "$T/in/d"
+	chmod 2775 "$T/in/d"
+	set_fixture_times "$T/in"
+	umask 077
+	for opts in -a -R --preserve=mode; do
+		cmp_with_cp --dump -H -- -R $opts s d/
+		assert_success
+	done
+	# -a keeps the source's group; -R takes the directory's
+	cmp_with_cp --dump -H -- -a s d/
+	assert_equal "$(stat -c %g "$W/d/s/a")" 0
+	assert_equal "$(stat -c %a "$W/d/s/a")" 664
+	cmp_with_cp --dump -H -- -R s d/
+	assert_equal "$(stat -c %g "$W/d/s/sub/b")" 65534
+	assert_equal "$(stat -c %a "$W/d/s/sub/b")" 600
+}

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +67,9 @@ struct node {
 	bool		 fresh;		/* ddir was just made: nothing is there */
 	bool		 staged;	/* ddir is in a tree built under a
 					   temporary name: create by name */
+	bool		 plain;		/* and no default ACL there: a new
+					   file's mode is the umask's */
+	gid_t		 new_gid;	/* a new file's group in ddir */
 };
 
 /*
@@ -103,7 +107,9 @@ run_init(struct run *r, const struct policy *pol, const struct run_ops *ops)
 	r->umask = umask(0);
 	umask(r->umask);
 	r->emit_fd = -1;
-	r->privileged = geteuid() == 0;
+	r->euid = geteuid();
+	r->egid = getegid();
+	r->privileged = r->euid == 0;
 	if (pool_start(r) == -1) {
 		run_free(r);
 		return -1;
@@ -1178,9 +1184,18 @@ copy_file(struct run *r, struct node *n, bool exists, struct stat *old)
 		q.owner = false;
 	/*
 	 * A new file's owner and mode are known for the price of one fstat,
-	 * which saves the chown and the chmod when they would change nothing.
+	 * which saves the chown and the chmod when they would change nothing;
+	 * in a new tree without default ACLs, for nothing.
 	 */
-	if (made_mode && (q.owner || q.set_mode) && fstat(dfd, &cur) == 0)
+	if (direct && n->plain) {
+		memset(&cur, 0, sizeof(cur));
+		cur.st_uid = r->euid;
+		cur.st_gid = n->new_gid;
+		cur.st_mode = S_IFREG | (create_mode(r, n, false, true) &
+		    ~r->umask);
+		q.cur = &cur;
+	} else if (made_mode && (q.owner || q.set_mode) &&
+	    fstat(dfd, &cur) == 0)
 		q.cur = &cur;
 	if (meta_apply_fd(dfd, &q, &m) == -1)
 		report_meta(r, n, &m);
@@ -1595,7 +1610,8 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	const char *name = n->dname;
 	size_t i;
 	int flags, ret = 0;
-	bool made = false, fresh;
+	bool made = false, fresh, plain;
+	gid_t new_gid;
 
 	if (exists && !S_ISDIR(old->st_mode)) {
 		report(r, RE_OVER_NONDIR, 0, n->spath, n->dpath);
@@ -1688,10 +1704,20 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 			sort_by_inode(me.sfd, &d);
 	}
 	fresh = made && fresh_dir(r, me.dfd, me.ddev);
+	/*
+	 * A new tree inherits no default ACL unless its top does (the
+	 * source's are set on each directory only after its entries).
+	 */
+	plain = stg != NULL ? fgetxattr(me.dfd, "system.posix_acl_default",
+	    NULL, 0) == -1 && (errno == ENODATA || errno == EOPNOTSUPP) :
+	    n->staged && n->plain;
+	new_gid = dst.st_mode & S_ISGID ? dst.st_gid : r->egid;
 	for (i = 0; i < d.n && !halted(r) && !r->into_self; i++) {
 		memset(&child, 0, sizeof(child));
 		child.fresh = fresh;
 		child.staged = n->staged || stg != NULL;
+		child.plain = plain;
+		child.new_gid = new_gid;
 		child.sdir = me.sfd;
 		child.sname = d.names[i];
 		child.ddir = me.dfd;
@@ -1790,6 +1816,10 @@ dir_finish(struct run *r, struct dir_state *ds)
 
 	walk_list_free(&ds->d);
 	meta_for(r, n, ds->me.sfd, NULL, &ost, &q);
+	/* As with cp, a new directory keeps the set-group-ID bit it inherited. */
+	if (ds->made && (pol->preserve & PRESERVE_MODE) &&
+	    (ds->dst.st_mode & S_ISGID))
+		q.mode |= S_ISGID;
 	if (!ds->made && !(pol->preserve & PRESERVE_MODE))
 		q.set_mode = false;
 	else if (!(pol->preserve & PRESERVE_MODE)) {

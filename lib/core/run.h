@@ -82,6 +82,8 @@ struct run {
 	struct inomap	 links;		/* source inode -> first destination */
 	struct inomap	 created;	/* destination inodes made by operands */
 	mode_t		 umask;
+	uid_t		 euid;		/* who new files belong to */
+	gid_t		 egid;
 	bool		 privileged;
 	bool		 stopped;	/* a terminal error: no more copying */
 	unsigned	 errors;
