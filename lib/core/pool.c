@@ -24,7 +24,7 @@
 /* Jobs queued before a sleeping worker is woken. */
 #define WAKE_BATCH	8
 /* How many unclaimed jobs a thread looks over for a key nobody works on. */
-#define LOOK_AHEAD	8
+#define LOOK_AHEAD	32
 
 struct pool_slot {
 	struct pool_job	*job;
