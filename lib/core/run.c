@@ -32,6 +32,7 @@
 #include "core/pool.h"
 #include "core/record.h"
 #include "core/run.h"
+#include "core/transfer.h"
 #include "core/walk.h"
 
 /* Past this depth a level closes its parent's fds and reopens them by "..". */
@@ -925,61 +926,27 @@ static enum strategy
 copy_data(struct run *r, struct node *n, int sfd, int dfd, struct caps *c,
     uint64_t *bytes)
 {
-	const struct policy *pol = r->pol;
-	enum strategy plan[PLAN_MAX];
-	const struct backend *b;
-	struct plan_data pd;
-	struct xfer x;
-	struct hash h;
-	int i, cnt, e = 0;
-	bool read_failed = false;
+	struct transfer t;
 
-	pd.size = n->st.st_size;
-	pd.blocks = n->st.st_blocks;
-	pd.pseudo = !S_ISREG(n->st.st_mode) || probe_pseudo_fs(c->src_magic);
-	cnt = plan_data(pol, c, &pd, plan);
-	for (i = 0; i < cnt; i++) {
-		if (plan[i] == STRATEGY_ATTRS)
-			return STRATEGY_ATTRS;
-		b = backend_for(plan[i]);
-		memset(&x, 0, sizeof(x));
-		x.src_fd = sfd;
-		x.dst_fd = dfd;
-		x.size = pd.size;
-		x.sparse = plan_sparse(pd.size, pd.blocks);
-		x.pseudo = pd.pseudo;
-		x.sparse_mode = pol->sparse;
-		/* A manifest takes the hash of the data read anyway. */
-		if (pol->manifest && plan[i] == STRATEGY_BYTECOPY &&
-		    hash_init(&h) == 0)
-			x.hash = &h;
-		if (b->data(&x) == 0) {
-			probe_note(c, plan[i], 0);
-			*bytes = x.bytes;
-			if (x.hash != NULL) {
-				hash_final(&h, r->emit_hash);
-				r->emit_hashed = true;
-			}
-			return plan[i];
+	memset(&t, 0, sizeof(t));
+	t.src_fd = sfd;
+	t.dst_fd = dfd;
+	t.st = &n->st;
+	t.want_hash = r->pol->manifest;
+	if (transfer_data(r->pol, c, &t) == 0) {
+		*bytes = t.bytes;
+		if (t.hashed) {
+			memcpy(r->emit_hash, t.hash, sizeof(r->emit_hash));
+			r->emit_hashed = true;
 		}
-		e = errno;
-		if (x.hash != NULL)
-			hash_free(&h);
-		read_failed = x.read_failed;
-		probe_note(c, plan[i], e);
-		if (x.wrote || !backend_unsupported(e) || read_failed)
-			break;
-		/* Nothing written: rewind and let the next backend try. */
-		if (lseek(sfd, 0, SEEK_SET) == -1 && errno != ESPIPE)
-			break;
+		return t.used;
 	}
-	if (pol->reflink == REFLINK_ALWAYS && plan[0] == STRATEGY_REFLINK &&
-	    !read_failed)
-		report(r, RE_CLONE, e, n->spath, n->dpath);
-	else if (read_failed)
-		report(r, RE_READ, e, n->spath, n->dpath);
+	if (t.clone_refused)
+		report(r, RE_CLONE, errno, n->spath, n->dpath);
+	else if (t.read_failed)
+		report(r, RE_READ, errno, n->spath, n->dpath);
 	else
-		report(r, RE_WRITE, e, n->spath, n->dpath);
+		report(r, RE_WRITE, errno, n->spath, n->dpath);
 	return STRATEGY_NONE;
 }
 
