@@ -1,8 +1,8 @@
 /*
- * xsync: mirrors and snapshots (later), and the manifest commands that
- * prove a tree holds what was written: manifest, verify and export.  Each
- * subcommand is an entry of a table with its own options; the work is done
- * by lib/core (census, verify, export).
+ * xsync: the mirror (xsync_mirror.c) and the subcommands, among them the
+ * manifest commands that prove a tree holds what was written: manifest,
+ * verify and export.  Each subcommand is an entry of a table with its own
+ * options; the work is done by lib/core (mirror, census, verify, export).
  */
 #include "config.h"
 
@@ -23,13 +23,7 @@
 #include "core/export.h"
 #include "core/manifest.h"
 #include "core/verify.h"
-
-/* Exit statuses, documented in xsync(1); rsync's where it has one. */
-#define EX_OK		0
-#define EX_USAGE	1	/* rsync: syntax or usage error */
-#define EX_DIFFER	2	/* verify: the tree differs */
-#define EX_FILES	3	/* rsync: errors selecting input/output files */
-#define EX_PARTIAL	23	/* rsync: some entries could not be read */
+#include "xsync.h"
 
 struct command {
 	const char	*name;
@@ -56,17 +50,23 @@ enum {
 	OPT_VERSION
 };
 
-static void
-usage(void)
+void
+xsync_commands_help(void)
 {
 	size_t i;
 
-	printf(_("Usage: %s COMMAND [OPTION]... ARGS\n"), common_progname());
-	fputs(_("Mirror trees, take snapshots, and prove a tree holds what "
-	    "was written.\n\nCommands:\n"), stdout);
+	fputs(_("\nCommands:\n"), stdout);
 	for (i = 0; i < NCOMMANDS; i++)
 		printf("  %s %s %s\n", common_progname(), commands[i].name,
 		    _(commands[i].synopsis));
+}
+
+static void
+usage(void)
+{
+	printf(_("Usage: %s COMMAND [OPTION]... ARGS\n"), common_progname());
+	fputs(_("Prove a tree holds what was written.\n"), stdout);
+	xsync_commands_help();
 	fputs(_("\n"
 "  -j, --jobs=N      hash with N threads (default: one per CPU but one)\n"
 "  -o, --output=FILE write to FILE, atomically, instead of standard output\n"
@@ -78,7 +78,7 @@ usage(void)
 "\nExit status: 0 success (the tree matches), 1 usage error, 2 differences\n"
 "found, 3 a manifest, directory or output that cannot be used, 23 some\n"
 "entries could not be read.\n"), stdout);
-	exit(EX_OK);
+	exit(XS_OK);
 }
 
 static const struct option sub_longopts[] = {
@@ -160,7 +160,7 @@ parse(int argc, char **argv, unsigned allowed, struct opts *o)
 		if (ch == OPT_VERSION) {
 			printf("xsync (%s) %s\n", PACKAGE_NAME,
 			    PACKAGE_VERSION);
-			exit(EX_OK);
+			exit(XS_OK);
 		}
 		if (ch == '?' || !(allowed & option_bit(ch))) {
 			if (ch != '?')
@@ -259,13 +259,13 @@ cmd_manifest(int argc, char **argv)
 	/* Nothing is written for a tree that is not there. */
 	if (stat(dir, &st) == -1) {
 		common_warn(errno, _("cannot read %s"), common_quote(dir));
-		return EX_FILES;
+		return XS_FILES;
 	}
 	if ((o.output ? manifest_create(&w, o.output) :
 	    manifest_stream(&w, stdout)) == -1) {
 		common_warn(errno, _("cannot create %s"),
 		    common_quote(o.output ? o.output : "-"));
-		return EX_FILES;
+		return XS_FILES;
 	}
 	ops.error = census_error;
 	ops.arg = (void *)dir;
@@ -278,14 +278,14 @@ cmd_manifest(int argc, char **argv)
 			common_warn(errno, _("cannot read %s"),
 			    common_quote(dir));
 		manifest_abort(&w);
-		return EX_FILES;
+		return XS_FILES;
 	}
 	if (manifest_commit(&w) == -1) {
 		common_warn(errno, _("cannot write %s"),
 		    common_quote(o.output ? o.output : "-"));
-		return EX_FILES;
+		return XS_FILES;
 	}
-	return partial ? EX_PARTIAL : EX_OK;
+	return partial ? XS_PARTIAL : XS_OK;
 }
 
 struct report {
@@ -425,7 +425,7 @@ on_diff(void *arg, const struct verify_diff *d)
 		return;
 	}
 	if ((e = manifest_escape(d->path)) == NULL)
-		err(EX_FILES, NULL);
+		err(XS_FILES, NULL);
 	fputs(kinds[d->kind], stdout);
 	if (d->kind == VERIFY_CHANGED) {
 		for (bit = 1; bit < 1U << VERIFY_NFIELDS; bit <<= 1) {
@@ -484,7 +484,7 @@ cmd_verify(int argc, char **argv)
 	rp.json = o.json;
 	rp.first = true;
 	if ((fp = open_manifest(mpath)) == NULL)
-		return EX_FILES;
+		return XS_FILES;
 	ops.diff = on_diff;
 	ops.arg = &rp;
 	if (o.json)
@@ -499,21 +499,21 @@ cmd_verify(int argc, char **argv)
 		else
 			common_warn(e, _("cannot verify %s"),
 			    common_quote(rp.root));
-		status = EX_FILES;
+		status = XS_FILES;
 	} else if (st.unreadable > 0)
-		status = EX_PARTIAL;
+		status = XS_PARTIAL;
 	else if (st.missing + st.extra + st.changed > 0)
-		status = EX_DIFFER;
+		status = XS_DIFFER;
 	else
-		status = EX_OK;
+		status = XS_OK;
 	if (o.json) {
 		printf("%s],\"entries\":%" PRIu64 ",\"missing\":%" PRIu64
 		    ",\"extra\":%" PRIu64 ",\"changed\":%" PRIu64
 		    ",\"unreadable\":%" PRIu64 ",\"result\":\"%s\","
 		    "\"status\":%d}\n", rp.first ? "" : "\n", st.entries,
 		    st.missing, st.extra, st.changed, st.unreadable,
-		    status == EX_OK ? "match" : status == EX_DIFFER ?
-		    "differ" : status == EX_PARTIAL ? "incomplete" : "error",
+		    status == XS_OK ? "match" : status == XS_DIFFER ?
+		    "differ" : status == XS_PARTIAL ? "incomplete" : "error",
 		    status);
 	}
 	if (o.verbose && rc == 0)
@@ -523,7 +523,7 @@ cmd_verify(int argc, char **argv)
 		    st.missing, st.extra, st.changed, st.unreadable);
 	if (fflush(stdout) == EOF) {
 		common_warn(errno, _("write error"));
-		return EX_FILES;
+		return XS_FILES;
 	}
 	return status;
 }
@@ -568,19 +568,19 @@ cmd_export(int argc, char **argv)
 	if (o.output != NULL && strcmp(o.output, "-") == 0)
 		o.output = NULL;
 	if ((fp = open_manifest(mpath)) == NULL)
-		return EX_FILES;
+		return XS_FILES;
 	if (manifest_open(&r, fp) == -1) {
 		bad_manifest(mpath, errno, r.why, r.line);
 		manifest_close(&r);
 		if (fp != stdin)
 			fclose(fp);
-		return EX_FILES;
+		return XS_FILES;
 	}
 	if (o.output != NULL) {
 		if (afile_create(&out, o.output) == -1) {
 			common_warn(errno, _("cannot create %s"),
 			    common_quote(o.output));
-			return EX_FILES;
+			return XS_FILES;
 		}
 		to = out.fp;
 	}
@@ -607,7 +607,7 @@ cmd_export(int argc, char **argv)
 	manifest_close(&r);
 	if (fp != stdin)
 		fclose(fp);
-	return rc == -1 ? EX_FILES : partial ? EX_PARTIAL : EX_OK;
+	return rc == -1 ? XS_FILES : partial ? XS_PARTIAL : XS_OK;
 }
 
 int
@@ -616,19 +616,10 @@ main(int argc, char **argv)
 	size_t i;
 
 	common_init(argv[0]);
-	if (argc < 2) {
-		common_warn(0, _("missing command"));
-		common_try_help();
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		usage();
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("xsync (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-		return EX_OK;
-	}
-	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	common_warn(0, _("unknown command %s"), common_quote_arg(argv[1]));
-	common_try_help();
+	if (argc >= 2)
+		for (i = 0; i < NCOMMANDS; i++)
+			if (strcmp(argv[1], commands[i].name) == 0)
+				return commands[i].run(argc - 1, argv + 1);
+	/* Anything else is rsync's command line: a mirror. */
+	return xsync_mirror(argc, argv);
 }

@@ -9,6 +9,8 @@
 #include <sys/xattr.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,4 +216,116 @@ meta_apply_at(int dirfd, const char *name, bool is_link,
 	if (r->set_mode && !is_link && fchmodat(dirfd, name, mode, 0) == -1)
 		fail(res, META_MODE, errno);
 	return res->failed ? -1 : 0;
+}
+
+/* The l*xattr path of name in dirfd, or of the fd itself (name NULL). */
+static void
+fd_path(char *buf, size_t len, int dirfd, const char *name)
+{
+	if (name == NULL)
+		snprintf(buf, len, "/proc/self/fd/%d", dirfd);
+	else
+		snprintf(buf, len, "/proc/self/fd/%d/%s", dirfd, name);
+}
+
+/* The wanted names of path's attributes, a malloc'd list; NULL: none. */
+static char *
+list_wanted(const char *path, const struct meta_req *r, ssize_t *len)
+{
+	char *names, *p, *q;
+	ssize_t n;
+
+	*len = 0;
+	if ((n = llistxattr(path, NULL, 0)) <= 0)
+		return NULL;
+	if ((names = malloc((size_t)n)) == NULL)
+		return NULL;
+	if ((n = llistxattr(path, names, (size_t)n)) <= 0) {
+		free(names);
+		return NULL;
+	}
+	/* Keep only the wanted names, packed. */
+	for (p = q = names; p < names + n; p += strlen(p) + 1)
+		if (wanted(r, p)) {
+			memmove(q, p, strlen(p) + 1);
+			q += strlen(q) + 1;
+		}
+	*len = q - names;
+	return names;
+}
+
+static bool
+has_name(const char *list, ssize_t len, const char *name)
+{
+	const char *p;
+
+	for (p = list; p < list + len; p += strlen(p) + 1)
+		if (strcmp(p, name) == 0)
+			return true;
+	return false;
+}
+
+/* The value of name at path, malloc'd, its length in *len; NULL if none. */
+static char *
+get_value(const char *path, const char *name, ssize_t *len)
+{
+	char *v;
+	ssize_t n;
+
+	if ((n = lgetxattr(path, name, NULL, 0)) < 0)
+		return NULL;
+	if ((v = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	if ((n = lgetxattr(path, name, v, (size_t)n + 1)) < 0) {
+		free(v);
+		return NULL;
+	}
+	*len = n;
+	return v;
+}
+
+int
+meta_sync_xattrs(int sdir, const char *sname, int ddir, const char *dname,
+    bool acl, bool xattr, bool apply)
+{
+	char sp[PATH_MAX], dp[PATH_MAX], *sl, *dl, *p, *sv, *dv;
+	ssize_t sn, dn, svl, dvl;
+	struct meta_req r;
+	int diff = 0, err = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.acl = acl;
+	r.xattr = xattr;
+	fd_path(sp, sizeof(sp), sdir, sname);
+	fd_path(dp, sizeof(dp), ddir, dname);
+	sl = list_wanted(sp, &r, &sn);
+	dl = list_wanted(dp, &r, &dn);
+	for (p = sl; p != NULL && p < sl + sn; p += strlen(p) + 1) {
+		svl = dvl = 0;
+		if ((sv = get_value(sp, p, &svl)) == NULL)
+			continue;
+		dv = get_value(dp, p, &dvl);
+		if (dv == NULL || dvl != svl || memcmp(sv, dv, (size_t)svl)) {
+			diff |= is_acl(p) ? META_DIFF_ACL : META_DIFF_XATTR;
+			if (apply && lsetxattr(dp, p, sv, (size_t)svl, 0) == -1 &&
+			    err == 0)
+				err = errno;
+		}
+		free(sv);
+		free(dv);
+	}
+	for (p = dl; p != NULL && p < dl + dn; p += strlen(p) + 1) {
+		if (sl != NULL && has_name(sl, sn, p))
+			continue;
+		diff |= is_acl(p) ? META_DIFF_ACL : META_DIFF_XATTR;
+		if (apply && lremovexattr(dp, p) == -1 && err == 0)
+			err = errno;
+	}
+	free(sl);
+	free(dl);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return diff;
 }

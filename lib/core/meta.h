@@ -65,4 +65,19 @@ int	meta_copy_xattrs(int, int, bool, bool);
 int	meta_apply_at(int, const char *, bool, const struct meta_req *,
 	    struct meta_result *);
 
+/* What meta_sync_xattrs found different. */
+#define META_DIFF_ACL	0x1
+#define META_DIFF_XATTR	0x2
+
+/*
+ * Compare the extended attributes of dname in ddir with those of sname in
+ * sdir (not following symbolic links; a NULL name means the fd itself):
+ * the ACLs when acl is set, the others when xattr is.  With apply, make
+ * the destination's equal: set what differs, remove what the source
+ * lacks.  Returns the META_DIFF_* bits of what differed, or -1 with errno
+ * of the first change that failed.
+ */
+int	meta_sync_xattrs(int, const char *, int, const char *, bool, bool,
+	    bool);
+
 #endif

@@ -1,0 +1,632 @@
+/*
+ * xsync SRC... DST: the rsync-style mirror.  Parses rsync's options for
+ * local copies, applies the trailing-slash rule, and prints what the
+ * mirror reports: itemized changes (-i), names (-v), progress, --stats.
+ * The work is lib/core/mirror's.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "core/filter.h"
+#include "core/mirror.h"
+#include "xsync.h"
+
+enum {
+	OPT_DELETE = 256,
+	OPT_DELETE_EXCLUDED,
+	OPT_MAX_DELETE,
+	OPT_EXCLUDE,
+	OPT_INCLUDE,
+	OPT_EXCLUDE_FROM,
+	OPT_INCLUDE_FROM,
+	OPT_LINK_DEST,
+	OPT_REFLINK_DEST,
+	OPT_PROGRESS,
+	OPT_INFO,
+	OPT_STATS,
+	OPT_DEVICES,
+	OPT_SPECIALS,
+	OPT_NUMERIC_IDS,
+	OPT_HELP,
+	OPT_VERSION
+};
+
+static const struct option longopts[] = {
+	{ "archive", no_argument, NULL, 'a' },
+	{ "recursive", no_argument, NULL, 'r' },
+	{ "links", no_argument, NULL, 'l' },
+	{ "perms", no_argument, NULL, 'p' },
+	{ "times", no_argument, NULL, 't' },
+	{ "owner", no_argument, NULL, 'o' },
+	{ "group", no_argument, NULL, 'g' },
+	{ "devices", no_argument, NULL, OPT_DEVICES },
+	{ "specials", no_argument, NULL, OPT_SPECIALS },
+	{ "hard-links", no_argument, NULL, 'H' },
+	{ "acls", no_argument, NULL, 'A' },
+	{ "xattrs", no_argument, NULL, 'X' },
+	{ "one-file-system", no_argument, NULL, 'x' },
+	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "delete-during", no_argument, NULL, OPT_DELETE },
+	{ "delete-excluded", no_argument, NULL, OPT_DELETE_EXCLUDED },
+	{ "max-delete", required_argument, NULL, OPT_MAX_DELETE },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM },
+	{ "include-from", required_argument, NULL, OPT_INCLUDE_FROM },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "itemize-changes", no_argument, NULL, 'i' },
+	{ "checksum", no_argument, NULL, 'c' },
+	{ "link-dest", required_argument, NULL, OPT_LINK_DEST },
+	{ "reflink-dest", required_argument, NULL, OPT_REFLINK_DEST },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "info", required_argument, NULL, OPT_INFO },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "numeric-ids", no_argument, NULL, OPT_NUMERIC_IDS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* What the callbacks need to print. */
+struct view {
+	int		 itemize;	/* -i given this many times */
+	int		 verbose;
+	bool		 quiet;
+	bool		 progress;	/* --progress */
+	bool		 progress2;	/* --info=progress2 */
+	bool		 errors;	/* exit 23 */
+	bool		 vanished;	/* exit 24 */
+	unsigned	 xfers;
+	uint64_t	 done;		/* bytes of the files handled */
+	struct timespec	 start;
+	const struct mirror_stats *st;
+};
+
+static void
+mirror_usage(void)
+{
+	printf(_("Usage: %s [OPTION]... SRC... DST\n"), common_progname());
+	fputs(_("Make DST a mirror of the sources, as rsync does for local "
+	    "copies: a source\nending in / gives its contents, else itself "
+	    "as DST/NAME.\n\n"), stdout);
+	fputs(_(
+"  -a, --archive           -rlptgoD\n"
+"  -r, --recursive         into directories\n"
+"  -l, --links             copy symbolic links as links\n"
+"  -p, --perms             keep permissions\n"
+"  -t, --times             keep modification times\n"
+"  -o, --owner             keep the owner (root only)\n"
+"  -g, --group             keep the group\n"
+"  -D                      --devices --specials\n"
+"  -H, --hard-links        keep hard links\n"
+"  -A, --acls              keep ACLs\n"
+"  -X, --xattrs            keep extended attributes\n"
+"  -x, --one-file-system   do not cross filesystem boundaries\n"
+"      --delete            delete what the sources do not have\n"
+"      --delete-excluded   also delete excluded files\n"
+"      --max-delete=N      delete at most N entries\n"
+"      --exclude=PATTERN   exclude what matches PATTERN\n"
+"      --include=PATTERN   do not exclude what matches PATTERN\n"
+"      --exclude-from=FILE, --include-from=FILE  patterns from FILE\n"
+"  -f, --filter=RULE       an rsync filter rule (\"- PAT\", \"+ PAT\")\n"
+"  -c, --checksum          compare contents, not size and time\n"
+"      --link-dest=DIR     hard link files unchanged in DIR\n"
+"      --reflink-dest=DIR  clone files unchanged in DIR\n"
+"  -n, --dry-run           show what would be done, change nothing\n"
+"  -i, --itemize-changes   one line per change (-ii: per entry)\n"
+"  -v, --verbose           the names of what changed\n"
+"  -q, --quiet             no messages but errors\n"
+"      --progress          a line per file copied\n"
+"      --info=progress2    the progress of the whole transfer\n"
+"      --stats             counts and sizes at the end\n"
+"      --help              display this help and exit\n"
+"      --version           output version information and exit\n"
+"\nExit status: 0 success, 1 usage error, 3 a source or DST that cannot "
+"be\nused, 23 some entries failed, 24 some sources vanished, 25 "
+"--max-delete\nstopped deletions.\n"), stdout);
+	xsync_commands_help();
+	exit(XS_OK);
+}
+
+/* A path as rsync prints it: control bytes as \#ooo. */
+static void
+put_path(const char *p)
+{
+	for (; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			printf("\\#%03o", (unsigned char)*p);
+		else
+			putchar(*p);
+	}
+}
+
+static double
+elapsed(const struct view *v)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - v->start.tv_sec) +
+	    (double)(now.tv_nsec - v->start.tv_nsec) / 1e9;
+}
+
+/* n with thousands separators, as rsync prints sizes. */
+static const char *
+commas(uint64_t n, char *buf, size_t len)
+{
+	char tmp[32];
+	size_t i, j, k;
+
+	snprintf(tmp, sizeof(tmp), "%" PRIu64, n);
+	k = strlen(tmp);
+	for (i = j = 0; i < k && j + 2 < len; i++) {
+		if (i > 0 && (k - i) % 3 == 0)
+			buf[j++] = ',';
+		buf[j++] = tmp[i];
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+static void
+show_progress(struct view *v, const struct mirror_item *it)
+{
+	char a[32];
+	double t = elapsed(v);
+	uint64_t total = v->st->total_size;
+	int pct;
+
+	if (v->progress && it->update == '>' && it->st != NULL) {
+		printf("%15s 100%% (xfr#%u)\n",
+		    commas((uint64_t)it->st->st_size, a, sizeof(a)), v->xfers);
+	}
+	if (v->progress2) {
+		pct = total > 0 ? (int)(v->done * 100 / total) : 100;
+		printf("\r%15s %3d%% %7.2fMB/s %8.1fs (xfr#%u, files %" PRIu64
+		    ")", commas(v->done, a, sizeof(a)), pct,
+		    t > 0 ? (double)v->done / t / 1e6 : 0.0, t, v->xfers,
+		    v->st->files);
+		fflush(stdout);
+	}
+}
+
+static void
+on_item(void *arg, const struct mirror_item *it)
+{
+	struct view *v = arg;
+	char code[12];
+	const char *arrow;
+
+	if (it->update == '>') {
+		v->xfers++;
+		if (it->st != NULL)
+			v->done += (uint64_t)it->st->st_size;
+	} else if (it->type == 'f' && it->st != NULL) {
+		v->done += (uint64_t)it->st->st_size;
+	}
+	if (v->quiet)
+		return;
+	arrow = it->type == 'L' ? " -> " : it->update == 'h' &&
+	    it->link != NULL ? " => " : NULL;
+	if (v->itemize > 0 &&
+	    (v->itemize > 1 || mirror_significant(it))) {
+		mirror_itemize(it, code);
+		printf("%s ", code);
+		put_path(it->path);
+		if (arrow != NULL && it->link != NULL) {
+			fputs(arrow, stdout);
+			put_path(it->link);
+		}
+		putchar('\n');
+	} else if (v->itemize == 0 && v->verbose > 0 &&
+	    mirror_significant(it)) {
+		if (it->flags & MI_DELETED)
+			fputs("deleting ", stdout);
+		put_path(it->path);
+		if (arrow != NULL && it->link != NULL) {
+			fputs(arrow, stdout);
+			put_path(it->link);
+		}
+		putchar('\n');
+	}
+	if (v->progress || v->progress2)
+		show_progress(v, it);
+}
+
+static void
+on_report(void *arg, const struct mirror_event *ev)
+{
+	static const char *const what[] = {
+		[ME_VANISHED] = N_("file has vanished: %s"),
+		[ME_STAT] = N_("cannot stat %s"),
+		[ME_OPEN_DIR] = N_("cannot open directory %s"),
+		[ME_READ] = N_("error reading %s"),
+		[ME_READLINK] = N_("cannot read symbolic link %s"),
+		[ME_CREATE] = N_("cannot create %s"),
+		[ME_WRITE] = N_("error writing %s"),
+		[ME_RENAME] = N_("cannot rename into place %s"),
+		[ME_DELETE] = N_("cannot delete %s"),
+		[ME_NOT_EMPTY] = N_("cannot delete non-empty directory %s"),
+		[ME_META] = N_("cannot set the attributes of %s"),
+		[ME_CHANGED] = N_("%s changed while it was copied"),
+		[ME_SKIP_DIR] = N_("skipping directory %s"),
+		[ME_SKIP_SPECIAL] = N_("skipping non-regular file %s"),
+		[ME_OTHER_FS] = NULL,
+		[ME_REF] = N_("cannot open reference directory %s"),
+	};
+	struct view *v = arg;
+
+	if (ev->kind == ME_VANISHED || ev->kind == ME_CHANGED)
+		v->vanished = true;
+	else if (ev->kind != ME_SKIP_DIR && ev->kind != ME_SKIP_SPECIAL &&
+	    ev->kind != ME_OTHER_FS)
+		v->errors = true;
+	if (what[ev->kind] == NULL ||
+	    ((ev->kind == ME_SKIP_DIR || ev->kind == ME_SKIP_SPECIAL) &&
+	    v->quiet))
+		return;
+	fflush(stdout);
+	common_warn(ev->err, _(what[ev->kind]), common_quote(ev->path));
+}
+
+static void
+print_stats(const struct mirror_stats *s)
+{
+	char a[32], b[32];
+
+	printf(_("\nNumber of files: %s (reg: %" PRIu64 ", dir: %" PRIu64
+	    ", link: %" PRIu64 ", dev: %" PRIu64 ", special: %" PRIu64 ")\n"),
+	    commas(s->files, a, sizeof(a)), s->regular, s->dirs, s->symlinks,
+	    s->devices, s->specials);
+	printf(_("Number of created files: %s (reg: %" PRIu64 ", dir: %"
+	    PRIu64 ", link: %" PRIu64 ")\n"), commas(s->created, a,
+	    sizeof(a)), s->created_reg, s->created_dir, s->created_link);
+	printf(_("Number of deleted files: %s\n"),
+	    commas(s->deleted, a, sizeof(a)));
+	printf(_("Number of regular files transferred: %s\n"),
+	    commas(s->transferred, a, sizeof(a)));
+	printf(_("Total file size: %s bytes\n"),
+	    commas(s->total_size, a, sizeof(a)));
+	printf(_("Total transferred file size: %s bytes\n"),
+	    commas(s->transferred_size, a, sizeof(a)));
+	printf(_("Copied data: %s bytes\nShared data: %s bytes\n"),
+	    commas(s->copied, a, sizeof(a)), commas(s->shared, b,
+	    sizeof(b)));
+}
+
+static void
+load_rules(struct filter *f, enum filter_kind kind, const char *path)
+{
+	FILE *fp;
+	size_t line = 0;
+
+	fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (fp == NULL) {
+		common_warn(errno, _("cannot read %s"), common_quote(path));
+		exit(XS_USAGE);
+	}
+	if (filter_load(f, kind, fp, &line) == -1) {
+		common_warn(errno, _("%s, line %zu"), common_quote(path), line);
+		exit(XS_USAGE);
+	}
+	if (fp != stdin)
+		fclose(fp);
+}
+
+static long
+max_delete(const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || n < 0) {
+		common_warn(0, _("invalid --max-delete value %s"),
+		    common_quote_arg(arg));
+		common_try_help();
+	}
+	return n;
+}
+
+/* Whether the operand names its contents (rsync's trailing slash). */
+static bool
+contents(const char *src)
+{
+	size_t n = strlen(src);
+
+	return (n > 0 && src[n - 1] == '/') || strcmp(src, ".") == 0 ||
+	    (n >= 2 && strcmp(src + n - 2, "/.") == 0);
+}
+
+/* The last component of src, without trailing slashes. */
+static char *
+last_name(const char *src)
+{
+	char *p = strdup(src), *s;
+	size_t n;
+
+	if (p == NULL)
+		err(XS_FILES, NULL);
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	s = strrchr(p, '/');
+	if (s != NULL)
+		memmove(p, s + 1, strlen(s + 1) + 1);
+	return p;
+}
+
+/* Allow deep trees: each level holds a few directory fds open. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+xsync_mirror(int argc, char **argv)
+{
+	struct mirror_opts o;
+	struct mirror_ops ops;
+	struct mirror *m;
+	struct filter f;
+	struct view v;
+	struct stat st;
+	const char *dst;
+	char *name;
+	bool stats = false, have_rules = false, dst_dir, dev = false;
+	int ch, i, nsrc, status;
+
+	memset(&o, 0, sizeof(o));
+	memset(&v, 0, sizeof(v));
+	policy_init(&o.data);
+	o.max_delete = -1;
+	o.ref_kind = MIRROR_REF_LINK;
+	filter_init(&f);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "arlptogDHAXxf:nicvqP", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			o.recursive = o.links = o.perms = o.times = true;
+			o.owner = o.group = o.devices = o.specials = true;
+			break;
+		case 'r':
+			o.recursive = true;
+			break;
+		case 'l':
+			o.links = true;
+			break;
+		case 'p':
+			o.perms = true;
+			break;
+		case 't':
+			o.times = true;
+			break;
+		case 'o':
+			o.owner = true;
+			break;
+		case 'g':
+			o.group = true;
+			break;
+		case 'D':
+			o.devices = o.specials = true;
+			break;
+		case OPT_DEVICES:
+			o.devices = true;
+			break;
+		case OPT_SPECIALS:
+			o.specials = true;
+			break;
+		case 'H':
+			o.hard_links = true;
+			break;
+		case 'A':
+			o.acls = o.perms = true;
+			break;
+		case 'X':
+			o.xattrs = true;
+			break;
+		case 'x':
+			o.one_file_system = true;
+			break;
+		case OPT_DELETE:
+			o.delete = true;
+			break;
+		case OPT_DELETE_EXCLUDED:
+			o.delete = o.delete_excluded = true;
+			break;
+		case OPT_MAX_DELETE:
+			o.max_delete = max_delete(optarg);
+			break;
+		case OPT_EXCLUDE:
+		case OPT_INCLUDE:
+			if (filter_add(&f, ch == OPT_EXCLUDE ? FILTER_EXCLUDE :
+			    FILTER_INCLUDE, optarg) == -1) {
+				common_warn(errno, _("invalid pattern %s"),
+				    common_quote_arg(optarg));
+				common_try_help();
+			}
+			have_rules = true;
+			break;
+		case OPT_EXCLUDE_FROM:
+		case OPT_INCLUDE_FROM:
+			load_rules(&f, ch == OPT_EXCLUDE_FROM ?
+			    FILTER_EXCLUDE : FILTER_INCLUDE, optarg);
+			have_rules = true;
+			break;
+		case 'f':
+			if (filter_rule(&f, optarg) == -1) {
+				common_warn(0, _("unsupported filter rule %s"),
+				    common_quote_arg(optarg));
+				common_try_help();
+			}
+			have_rules = true;
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 'i':
+			v.itemize++;
+			break;
+		case 'c':
+			o.checksum = true;
+			break;
+		case OPT_LINK_DEST:
+		case OPT_REFLINK_DEST:
+			if (o.nrefs == MIRROR_MAX_REFS) {
+				common_warn(0, _("at most %d reference "
+				    "directories"), MIRROR_MAX_REFS);
+				common_try_help();
+			}
+			if (o.nrefs > 0 && (o.ref_kind == MIRROR_REF_CLONE) !=
+			    (ch == OPT_REFLINK_DEST)) {
+				common_warn(0, _("--link-dest and "
+				    "--reflink-dest do not mix"));
+				common_try_help();
+			}
+			o.ref_kind = ch == OPT_REFLINK_DEST ?
+			    MIRROR_REF_CLONE : MIRROR_REF_LINK;
+			o.refs[o.nrefs++] = optarg;
+			break;
+		case 'P':
+		case OPT_PROGRESS:
+			v.progress = true;
+			break;
+		case OPT_INFO:
+			if (strcmp(optarg, "progress2") == 0)
+				v.progress2 = true;
+			else if (strcmp(optarg, "progress1") == 0 ||
+			    strcmp(optarg, "progress") == 0)
+				v.progress = true;
+			else if (strcmp(optarg, "stats") == 0 ||
+			    strcmp(optarg, "stats2") == 0)
+				stats = true;
+			else {
+				common_warn(0, _("unknown --info flag %s"),
+				    common_quote_arg(optarg));
+				common_try_help();
+			}
+			break;
+		case OPT_STATS:
+			stats = true;
+			break;
+		case 'v':
+			v.verbose++;
+			break;
+		case 'q':
+			v.quiet = true;
+			break;
+		case OPT_NUMERIC_IDS:
+			break;
+		case OPT_HELP:
+			mirror_usage();
+			break;
+		case OPT_VERSION:
+			printf("xsync (%s) %s\n", PACKAGE_NAME,
+			    PACKAGE_VERSION);
+			exit(XS_OK);
+		default:
+			common_try_help();
+		}
+	}
+	(void)dev;
+	nsrc = argc - optind - 1;
+	if (nsrc < 1) {
+		common_warn(0, argc == optind ? _("missing operand") :
+		    _("missing destination operand after %s"),
+		    common_quote(argv[argc - 1]));
+		common_try_help();
+	}
+	if (have_rules)
+		o.filter = &f;
+	dst = argv[argc - 1];
+	/* Every source must be there before anything is made. */
+	for (i = optind; i < argc - 1; i++)
+		if (lstat(argv[i], &st) == -1) {
+			common_warn(errno, _("cannot stat %s"),
+			    common_quote(argv[i]));
+			filter_free(&f);
+			return XS_FILES;
+		}
+	raise_fd_limit();
+	ops.item = on_item;
+	ops.report = on_report;
+	ops.record = NULL;
+	ops.arg = &v;
+	if ((m = mirror_new(&o, &ops)) == NULL)
+		err(XS_FILES, NULL);
+	v.st = mirror_stats(m);
+	clock_gettime(CLOCK_MONOTONIC, &v.start);
+	dst_dir = stat(dst, &st) == 0 && S_ISDIR(st.st_mode);
+	if (nsrc == 1 && !dst_dir && dst[strlen(dst) - 1] != '/' &&
+	    lstat(argv[optind], &st) == 0 && !S_ISDIR(st.st_mode)) {
+		/* One file to a new name. */
+		if (mirror_file(m, argv[optind], dst) == -1 && errno != 0 &&
+		    !v.errors) {
+			common_warn(errno, _("cannot copy %s to %s"),
+			    common_quote(argv[optind]), common_quote(dst));
+			v.errors = true;
+		}
+	} else {
+		if (!dst_dir && (v.itemize > 0 || v.verbose > 0) && !v.quiet)
+			printf(_("created directory %s\n"), dst);
+		for (i = optind; i < argc - 1 && !mirror_stopped(m); i++) {
+			name = contents(argv[i]) ? NULL : last_name(argv[i]);
+			errno = 0;
+			if (mirror_run(m, argv[i], dst, name) == -1 &&
+			    errno != 0 && !v.errors) {
+				fflush(stdout);
+				common_warn(errno, _("cannot mirror %s to %s"),
+				    common_quote(argv[i]), common_quote(dst));
+				free(name);
+				mirror_free(m);
+				filter_free(&f);
+				return XS_FILES;
+			}
+			free(name);
+		}
+	}
+	if (v.progress2)
+		putchar('\n');
+	if (mirror_stats(m)->skipped_deletes > 0) {
+		fflush(stdout);
+		common_warn(0, _("deletions stopped due to --max-delete limit "
+		    "(%" PRIu64 " skipped)"), mirror_stats(m)->skipped_deletes);
+	}
+	if (stats && !v.quiet)
+		print_stats(mirror_stats(m));
+	status = v.errors ? XS_PARTIAL : mirror_stats(m)->skipped_deletes ?
+	    XS_DEL_LIMIT : v.vanished ? XS_VANISHED : XS_OK;
+	mirror_free(m);
+	filter_free(&f);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		common_warn(errno, _("write error"));
+		return XS_PARTIAL;
+	}
+	return status;
+}

@@ -1,0 +1,1396 @@
+/*
+ * The mirror (see mirror.h).  One directory at a time, depth first: list
+ * the source and the destination, delete what the destination has and the
+ * source does not, then take the source's entries in byte order.  Only the
+ * names of the directories on the current path are held in memory.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "core/filter.h"
+#include "core/hash.h"
+#include "core/inomap.h"
+#include "core/meta.h"
+#include "core/mirror.h"
+#include "core/probe.h"
+#include "core/record.h"
+#include "core/transfer.h"
+#include "core/walk.h"
+
+struct mirror {
+	struct mirror_opts o;
+	struct mirror_ops ops;
+	struct mirror_stats st;
+	struct probe	 probe;
+	struct inomap	 links;		/* source inode -> first dest path */
+	struct policy	 clone_only;	/* o.data with --reflink=always */
+	mode_t		 umask;
+	bool		 privileged;
+	bool		 stopped;
+	bool		 failed;
+	bool		 no_tmpfile;
+	long		 deletions;
+	unsigned	 seq;
+	int		 droot;		/* the destination root, for -H */
+	dev_t		 sdev;		/* the source root's device, for -x */
+	char		*hbuf;		/* for -c */
+};
+
+/* One directory being mirrored. */
+struct level {
+	int		 sfd;		/* -1: none (a deletion) */
+	int		 dfd;		/* -1: not there (dry run) */
+	int		 rfd[MIRROR_MAX_REFS];
+	const char	*spath;		/* for messages */
+	const char	*dpath;
+	const char	*rel;		/* "" or "dir/" from the root */
+	bool		 fresh;		/* made by this run: nothing in it */
+};
+
+/* A source entry of the directory. */
+struct ent {
+	const char	*name;
+	struct stat	 st;
+	bool		 ok;
+	bool		 excluded;
+};
+
+static void
+report(struct mirror *m, enum mirror_err kind, int err, const char *dir,
+    const char *name)
+{
+	struct mirror_event ev;
+	char *path = NULL;
+
+	if (kind != ME_SKIP_DIR && kind != ME_SKIP_SPECIAL &&
+	    kind != ME_OTHER_FS)
+		m->failed = true;
+	if (err != 0 && backend_fatal(err))
+		m->stopped = true;
+	if (name != NULL)
+		path = walk_join(dir, name);
+	ev.kind = kind;
+	ev.err = err;
+	ev.path = path != NULL ? path : dir;
+	m->ops.report(m->ops.arg, &ev);
+	free(path);
+}
+
+static char *
+relpath(const struct level *lv, const char *name, bool dir)
+{
+	size_t a = strlen(lv->rel), b = strlen(name);
+	char *p;
+
+	if ((p = malloc(a + b + 2)) == NULL)
+		return NULL;
+	memcpy(p, lv->rel, a);
+	memcpy(p + a, name, b);
+	p[a + b] = dir ? '/' : '\0';
+	p[a + b + 1] = '\0';
+	return p;
+}
+
+static void
+item(struct mirror *m, const char *path, char update, char type,
+    unsigned flags, const char *link, const struct stat *st,
+    enum strategy s, uint64_t bytes)
+{
+	struct mirror_item it;
+
+	it.path = path;
+	it.update = update;
+	it.type = type;
+	it.flags = flags;
+	it.link = link;
+	it.st = st;
+	it.strategy = s;
+	it.bytes = bytes;
+	m->ops.item(m->ops.arg, &it);
+}
+
+static char
+type_char(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return 'f';
+	if (S_ISDIR(mode))
+		return 'd';
+	if (S_ISLNK(mode))
+		return 'L';
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return 'D';
+	return 'S';
+}
+
+static bool
+same_time(const struct stat *a, const struct stat *b)
+{
+	return a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * The attribute columns in which the destination d differs from the source
+ * s, for what the options preserve.  The extended attributes are compared
+ * by name in their directories.
+ */
+static unsigned
+attr_diff(struct mirror *m, const struct stat *s, int sdir, const char *sname,
+    const struct stat *d, int ddir, const char *dname)
+{
+	unsigned f = 0;
+	int x;
+
+	if (m->o.times && !same_time(s, d))
+		f |= MI_TIME;
+	if (m->o.perms && !S_ISLNK(s->st_mode) &&
+	    (s->st_mode & 07777) != (d->st_mode & 07777))
+		f |= MI_PERMS;
+	if (m->o.owner && s->st_uid != d->st_uid)
+		f |= MI_OWNER;
+	if (m->o.group && s->st_gid != d->st_gid)
+		f |= MI_GROUP;
+	if ((m->o.acls || m->o.xattrs) && sdir >= 0 && ddir >= 0 &&
+	    (x = meta_sync_xattrs(sdir, sname, ddir, dname, m->o.acls,
+	    m->o.xattrs, false)) > 0) {
+		if (x & META_DIFF_ACL)
+			f |= MI_ACL;
+		if (x & META_DIFF_XATTR)
+			f |= MI_XATTR;
+	}
+	return f;
+}
+
+/* The metadata request for s onto a new entry, as the options say. */
+static void
+meta_for(struct mirror *m, const struct stat *s, struct stat *own,
+    struct meta_req *req, int src_fd)
+{
+	*own = *s;
+	if (!m->o.owner)
+		own->st_uid = (uid_t)-1;
+	if (!m->o.group)
+		own->st_gid = (gid_t)-1;
+	memset(req, 0, sizeof(*req));
+	req->st = own;
+	req->src_fd = src_fd;
+	req->times = m->o.times;
+	req->owner = m->o.owner || m->o.group;
+	req->xattr = m->o.xattrs;
+	req->acl = m->o.acls;
+	req->privileged = m->privileged;
+	req->set_mode = true;
+	req->mode = m->o.perms ? s->st_mode & 07777 :
+	    s->st_mode & 0777 & ~m->umask;
+}
+
+/*
+ * Bring name in dfd to the source's attributes (flags say which differ),
+ * by name: times, owner, extended attributes, mode.
+ */
+static void
+fix_attrs(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, unsigned flags)
+{
+	struct meta_result res;
+	struct meta_req req;
+	struct stat own;
+
+	if (m->o.dry_run || lv->dfd < 0 || flags == 0)
+		return;
+	meta_for(m, s, &own, &req, -1);
+	req.times = (flags & MI_TIME) != 0;
+	req.owner = (flags & (MI_OWNER | MI_GROUP)) != 0;
+	req.set_mode = (flags & MI_PERMS) != 0;
+	if (meta_apply_at(lv->dfd, dname, S_ISLNK(s->st_mode), &req,
+	    &res) == -1)
+		report(m, ME_META, res.err[ffs((int)res.failed) - 1],
+		    lv->dpath, dname);
+	if ((flags & (MI_ACL | MI_XATTR)) && meta_sync_xattrs(lv->sfd, sname,
+	    lv->dfd, dname, m->o.acls, m->o.xattrs, true) == -1)
+		report(m, ME_META, errno, lv->dpath, dname);
+}
+
+static void
+tmp_name(struct mirror *m, char *buf, size_t len)
+{
+	snprintf(buf, len, ".xsync-%ld-%u.tmp", (long)getpid(), ++m->seq);
+}
+
+/* Whether name is one of the temporary names a mirror writes. */
+static bool
+our_tmp(const char *name)
+{
+	const char *p;
+	size_t n = strlen(name);
+
+	if (strncmp(name, ".xsync-", 7) != 0 || n < 12 ||
+	    strcmp(name + n - 4, ".tmp") != 0)
+		return false;
+	for (p = name + 7; p < name + n - 4; p++)
+		if ((*p < '0' || *p > '9') && *p != '-')
+			return false;
+	return true;
+}
+
+static void	mirror_dir(struct mirror *, struct level *);
+static void	do_dir(struct mirror *, const struct level *, const char *,
+		    const char *, const struct stat *, const struct stat *,
+		    const char *, bool);
+
+/*
+ * Delete name in dfd (a directory if dir), its contents first, each
+ * reported; --max-delete stops it.  Returns 0, or -1 when it stays.
+ */
+static int
+delete_entry(struct mirror *m, const struct level *lv, const char *name,
+    bool dir)
+{
+	struct walk_dir d;
+	struct level sub;
+	struct stat st;
+	char *rel;
+	size_t i;
+	int fd, ret = 0;
+
+	if (m->o.max_delete >= 0 && m->deletions >= m->o.max_delete) {
+		m->st.skipped_deletes++;
+		return -1;
+	}
+	if ((rel = relpath(lv, name, dir)) == NULL) {
+		report(m, ME_DELETE, ENOMEM, lv->dpath, name);
+		return -1;
+	}
+	if (dir) {
+		fd = openat(lv->dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd == -1 || walk_list(fd, &d) == -1) {
+			report(m, ME_DELETE, errno, lv->dpath, name);
+			if (fd != -1)
+				close(fd);
+			free(rel);
+			return -1;
+		}
+		memset(&sub, 0, sizeof(sub));
+		sub.sfd = -1;
+		sub.dfd = fd;
+		sub.dpath = walk_join(lv->dpath, name);
+		sub.rel = rel;
+		for (i = 0; i < d.n && !m->stopped; i++) {
+			if (walk_stat(fd, d.names[i], false, &st) == -1)
+				continue;
+			/* Excluded names are protected inside it too. */
+			if (m->o.filter != NULL && !m->o.delete_excluded) {
+				char *p = relpath(&sub, d.names[i], false);
+
+				if (p != NULL && filter_check(m->o.filter, p,
+				    S_ISDIR(st.st_mode)) == FILTER_EXCLUDE) {
+					free(p);
+					ret = -1;
+					continue;
+				}
+				free(p);
+			}
+			if (delete_entry(m, &sub, d.names[i],
+			    S_ISDIR(st.st_mode)) == -1)
+				ret = -1;
+		}
+		walk_list_free(&d);
+		close(fd);
+		free((char *)sub.dpath);
+		if (ret == -1) {
+			if (m->o.max_delete < 0 ||
+			    m->deletions < m->o.max_delete)
+				report(m, ME_NOT_EMPTY, 0, lv->dpath, name);
+			free(rel);
+			return -1;
+		}
+		if (m->o.max_delete >= 0 && m->deletions >= m->o.max_delete) {
+			m->st.skipped_deletes++;
+			free(rel);
+			return -1;
+		}
+	}
+	if (!m->o.dry_run &&
+	    unlinkat(lv->dfd, name, dir ? AT_REMOVEDIR : 0) == -1 &&
+	    errno != ENOENT) {
+		report(m, ME_DELETE, errno, lv->dpath, name);
+		free(rel);
+		return -1;
+	}
+	m->deletions++;
+	m->st.deleted++;
+	item(m, rel, '*', 0, MI_DELETED, NULL, NULL, STRATEGY_NONE, 0);
+	free(rel);
+	return 0;
+}
+
+/* A regular file's data, for -c.  Returns 0 or -1 with errno. */
+static int
+hash_at(struct mirror *m, int dirfd, const char *name, off_t size,
+    unsigned char *out)
+{
+	int fd, e;
+
+	if (m->hbuf == NULL && (m->hbuf = malloc(HASH_FD_BUF)) == NULL)
+		return -1;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (hash_fd(fd, out, m->hbuf, size) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Put the complete file open as fd (an O_TMPFILE inode when tmp is NULL,
+ * else the temporary name tmp) under its final name.  Returns 0 or -1.
+ */
+static int
+place(struct mirror *m, int fd, const char *tmp, int dfd, const char *name,
+    bool exists)
+{
+	char proc[64], t[64];
+	int e;
+
+	if (tmp != NULL)
+		return renameat(dfd, tmp, dfd, name);
+	if (!exists && linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (!exists && errno != EEXIST && errno != ENOENT && errno != EPERM)
+		return -1;
+	tmp_name(m, t, sizeof(t));
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* Without CAP_DAC_READ_SEARCH some kernels refuse AT_EMPTY_PATH. */
+	if (linkat(fd, "", dfd, t, AT_EMPTY_PATH) == -1 &&
+	    linkat(AT_FDCWD, proc, dfd, t, AT_SYMLINK_FOLLOW) == -1)
+		return -1;
+	if (renameat(dfd, t, dfd, name) == -1) {
+		e = errno;
+		unlinkat(dfd, t, 0);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* A new file in dfd to write: returns its fd, tmp[0] '\0' if unnamed. */
+static int
+new_file(struct mirror *m, int dfd, char *tmp, size_t len)
+{
+	int fd;
+
+	tmp[0] = '\0';
+	if (!m->no_tmpfile) {
+		fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd != -1)
+			return fd;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -1;
+		m->no_tmpfile = true;
+	}
+	tmp_name(m, tmp, len);
+	return openat(dfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+}
+
+static void
+emit_record(struct mirror *m, const struct level *lv, const char *name,
+    const struct stat *s, const struct stat *dst, enum strategy strat,
+    const unsigned char *hash, int data_fd, const char *first, bool post,
+    bool quiet)
+{
+	struct record rec;
+	char *dpath;
+
+	if (!m->o.records || m->ops.record == NULL)
+		return;
+	dpath = name != NULL ? walk_join(lv->dpath, name) : NULL;
+	memset(&rec, 0, sizeof(rec));
+	rec.dst = dpath != NULL ? dpath : lv->dpath;
+	rec.src = rec.dst;
+	rec.st = s;
+	rec.dst_st = dst;
+	rec.strategy = strat;
+	rec.hash = hash;
+	rec.data_fd = data_fd;
+	rec.first = first;
+	rec.post = post;
+	rec.quiet = quiet;
+	m->ops.record(m->ops.arg, &rec);
+	free(dpath);
+}
+
+/*
+ * Write the destination name from the open file from (the source, or a
+ * reference copy), give it the source's metadata and put it in place.
+ * clone_only: share the data or fail with the backend's errno.
+ * Returns the strategy used, or STRATEGY_NONE (reported unless
+ * clone_only).
+ */
+static enum strategy
+write_file(struct mirror *m, const struct level *lv, int from,
+    const char *sname, const char *dname, const struct stat *s,
+    bool exists, bool clone_only, uint64_t *bytes)
+{
+	struct transfer t;
+	struct meta_result res;
+	struct meta_req req;
+	struct stat own, fst, dst;
+	struct caps *c;
+	char tmp[64];
+	int fd, sfd = -1, e;
+
+	if ((fd = new_file(m, lv->dfd, tmp, sizeof(tmp))) == -1) {
+		report(m, ME_CREATE, errno, lv->dpath, dname);
+		return STRATEGY_NONE;
+	}
+	if (fstat(from, &fst) == -1 || fstat(fd, &dst) == -1 ||
+	    (c = probe_get(&m->probe, from, fst.st_dev, fd, dst.st_dev)) ==
+	    NULL) {
+		e = errno;
+		goto fail;
+	}
+	memset(&t, 0, sizeof(t));
+	t.src_fd = from;
+	t.dst_fd = fd;
+	t.st = &fst;
+	t.want_hash = m->o.records;
+	if (transfer_data(clone_only ? &m->clone_only : &m->o.data, c,
+	    &t) == -1) {
+		e = errno;
+		if (!clone_only)
+			report(m, t.read_failed ? ME_READ : ME_WRITE, e,
+			    t.read_failed ? lv->spath : lv->dpath,
+			    t.read_failed ? sname : dname);
+		goto out;
+	}
+	/* The attributes come from the source even when the data did not. */
+	if ((m->o.xattrs || m->o.acls) && lv->sfd >= 0)
+		sfd = openat(lv->sfd, sname, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	meta_for(m, s, &own, &req, sfd);
+	if (meta_apply_fd(fd, &req, &res) == -1)
+		report(m, ME_META, res.err[ffs((int)res.failed) - 1],
+		    lv->dpath, dname);
+	if (sfd != -1)
+		close(sfd);
+	if (place(m, fd, tmp[0] ? tmp : NULL, lv->dfd, dname, exists) == -1) {
+		e = errno;
+		report(m, ME_RENAME, e, lv->dpath, dname);
+		goto out;
+	}
+	*bytes = t.bytes;
+	if (m->o.records && fstat(fd, &dst) == 0)
+		emit_record(m, lv, dname, s, &dst, t.used,
+		    t.hashed ? t.hash : NULL, fd, NULL, false, false);
+	close(fd);
+	return t.used;
+fail:
+	report(m, ME_CREATE, e, lv->dpath, dname);
+out:
+	if (tmp[0])
+		unlinkat(lv->dfd, tmp, 0);
+	close(fd);
+	errno = e;
+	return STRATEGY_NONE;
+}
+
+/*
+ * Whether the reference copy r of source s may stand in for it: a regular
+ * file of the same size and nanosecond mtime (and content, with -c).
+ */
+static bool
+ref_matches(struct mirror *m, const struct level *lv, int i,
+    const char *name, const struct stat *s, const struct stat *r)
+{
+	unsigned char a[HASH_LEN], b[HASH_LEN];
+
+	if (!S_ISREG(r->st_mode) || r->st_size != s->st_size ||
+	    !same_time(r, s))
+		return false;
+	if (!m->o.checksum)
+		return true;
+	return hash_at(m, lv->sfd, name, s->st_size, a) == 0 &&
+	    hash_at(m, lv->rfd[i], name, r->st_size, b) == 0 &&
+	    memcmp(a, b, HASH_LEN) == 0;
+}
+
+/*
+ * A new file that a reference tree holds unchanged: hard link it when the
+ * attributes match (MIRROR_REF_LINK, or when cloning is not possible),
+ * else clone it and apply the source's attributes.  Returns 1 when done,
+ * 0 when the source must be copied instead.
+ */
+static int
+from_ref(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, const char *rel)
+{
+	struct stat r;
+	enum strategy used;
+	uint64_t bytes = 0;
+	unsigned flags;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < m->o.nrefs; i++) {
+		if (lv->rfd[i] < 0 || walk_stat(lv->rfd[i], dname, false,
+		    &r) == -1 || !ref_matches(m, lv, (int)i, sname, s, &r))
+			continue;
+		flags = attr_diff(m, s, lv->sfd, sname, &r, lv->rfd[i], dname);
+		if (m->o.dry_run) {
+			item(m, rel, flags == 0 && m->o.ref_kind ==
+			    MIRROR_REF_LINK ? 'h' : 'c', 'f', flags, NULL, s,
+			    STRATEGY_NONE, 0);
+			return 1;
+		}
+		if (m->o.ref_kind != MIRROR_REF_LINK) {
+			fd = openat(lv->rfd[i], dname, O_RDONLY | O_NOFOLLOW |
+			    O_CLOEXEC);
+			if (fd == -1)
+				continue;
+			used = write_file(m, lv, fd, sname, dname, s, false,
+			    true, &bytes);
+			close(fd);
+			if (used != STRATEGY_NONE) {
+				m->st.shared += bytes;
+				item(m, rel, 'c', 'f', flags, NULL, s, used,
+				    bytes);
+				return 1;
+			}
+			if (!backend_unsupported(errno))
+				continue;
+		}
+		if (flags != 0 || m->o.ref_kind == MIRROR_REF_CLONE)
+			continue;
+		if (linkat(lv->rfd[i], dname, lv->dfd, dname, 0) == 0) {
+			struct stat d;
+
+			m->st.shared += (uint64_t)s->st_size;
+			if (m->o.records &&
+			    walk_stat(lv->dfd, dname, false, &d) == 0)
+				emit_record(m, lv, dname, s, &d,
+				    STRATEGY_HARDLINK, NULL, -1, NULL, false,
+				    false);
+			item(m, rel, 'h', 'f', 0, NULL, s, STRATEGY_HARDLINK,
+			    (uint64_t)s->st_size);
+			return 1;
+		}
+		/* EMLINK, EXDEV, ...: copy it instead. */
+	}
+	return 0;
+}
+
+/* -H: a later link of an inode whose first link is already in place. */
+static bool
+later_link(struct mirror *m, const struct level *lv, const char *dname,
+    const struct stat *s, const struct stat *d, const char *rel)
+{
+	const char *first;
+	struct stat f;
+	char tmp[64];
+
+	if (!m->o.hard_links || s->st_nlink < 2 ||
+	    (first = inomap_get(&m->links, s->st_dev, s->st_ino)) == NULL)
+		return false;
+	if (d != NULL && m->droot >= 0 &&
+	    walk_stat(m->droot, first, false, &f) == 0 &&
+	    f.st_dev == d->st_dev && f.st_ino == d->st_ino) {
+		item(m, rel, 'h', 'f', 0, first, s, STRATEGY_NONE, 0);
+		emit_record(m, lv, dname, s, d, STRATEGY_HARDLINK, NULL, -1,
+		    first, false, true);
+		return true;
+	}
+	if (!m->o.dry_run) {
+		tmp_name(m, tmp, sizeof(tmp));
+		if (linkat(m->droot, first, lv->dfd, d ? tmp : dname, 0) ==
+		    -1 || (d != NULL &&
+		    renameat(lv->dfd, tmp, lv->dfd, dname) == -1)) {
+			report(m, ME_CREATE, errno, lv->dpath, dname);
+			if (d != NULL)
+				unlinkat(lv->dfd, tmp, 0);
+			return true;
+		}
+		if (walk_stat(lv->dfd, dname, false, &f) == 0)
+			emit_record(m, lv, dname, s, &f, STRATEGY_HARDLINK,
+			    NULL, -1, first, false, false);
+	}
+	item(m, rel, 'h', 'f', d == NULL ? MI_NEW : 0, first, s,
+	    STRATEGY_HARDLINK, 0);
+	return true;
+}
+
+static void
+do_file(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, const struct stat *d,
+    const char *rel)
+{
+	unsigned char a[HASH_LEN], b[HASH_LEN];
+	unsigned flags = 0;
+	enum strategy used;
+	uint64_t bytes = 0;
+	bool same;
+	int fd;
+
+	m->st.regular++;
+	m->st.total_size += (uint64_t)s->st_size;
+	if (later_link(m, lv, dname, s, d, rel))
+		return;
+	if (m->o.hard_links && s->st_nlink > 1 &&
+	    inomap_put(&m->links, s->st_dev, s->st_ino, rel) == -1)
+		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
+	if (d != NULL) {
+		same = d->st_size == s->st_size && same_time(d, s);
+		if (m->o.checksum && d->st_size == s->st_size) {
+			same = hash_at(m, lv->sfd, sname, s->st_size, a) == 0 &&
+			    hash_at(m, lv->dfd, dname, d->st_size, b) == 0 &&
+			    memcmp(a, b, HASH_LEN) == 0;
+			if (!same)
+				flags |= MI_CHECKSUM;
+		}
+		flags |= attr_diff(m, s, lv->sfd, sname, d, lv->dfd, dname);
+		if (same) {
+			item(m, rel, '.', 'f', flags, NULL, s, STRATEGY_NONE,
+			    0);
+			fix_attrs(m, lv, sname, dname, s, flags);
+			if (m->o.records) {
+				struct stat n;
+
+				if (walk_stat(lv->dfd, dname, false, &n) == 0)
+					emit_record(m, lv, dname, s, &n,
+					    STRATEGY_SKIP, NULL, -1, NULL,
+					    false, true);
+			}
+			return;
+		}
+		if (d->st_size != s->st_size)
+			flags |= MI_SIZE;
+	} else {
+		flags = MI_NEW;
+		if (m->o.nrefs > 0 && lv->dfd >= 0 &&
+		    from_ref(m, lv, sname, dname, s, rel))
+			return;
+		if (m->o.nrefs > 0 && lv->dfd < 0 && m->o.dry_run &&
+		    from_ref(m, lv, sname, dname, s, rel))
+			return;
+		m->st.created++;
+		m->st.created_reg++;
+	}
+	m->st.transferred++;
+	m->st.transferred_size += (uint64_t)s->st_size;
+	if (m->o.dry_run) {
+		item(m, rel, '>', 'f', flags, NULL, s, STRATEGY_NONE, 0);
+		return;
+	}
+	fd = openat(lv->sfd, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		report(m, errno == ENOENT ? ME_VANISHED : ME_READ, errno,
+		    lv->spath, sname);
+		return;
+	}
+	used = write_file(m, lv, fd, sname, dname, s, d != NULL, false,
+	    &bytes);
+	if (used != STRATEGY_NONE) {
+		struct stat after;
+
+		if (used == STRATEGY_REFLINK)
+			m->st.shared += bytes;
+		else
+			m->st.copied += bytes;
+		if (fstat(fd, &after) == 0 && (after.st_size != s->st_size ||
+		    !same_time(&after, s) ||
+		    after.st_ctim.tv_sec != s->st_ctim.tv_sec ||
+		    after.st_ctim.tv_nsec != s->st_ctim.tv_nsec))
+			report(m, ME_CHANGED, 0, lv->spath, sname);
+		item(m, rel, '>', 'f', flags, NULL, s, used, bytes);
+	}
+	close(fd);
+}
+
+static void
+do_symlink(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, const struct stat *d,
+    const char *rel)
+{
+	struct meta_result res;
+	struct meta_req req;
+	struct stat own, n;
+	char *target, *old = NULL, tmp[64];
+	unsigned flags;
+
+	m->st.symlinks++;
+	if ((target = walk_readlink(lv->sfd, sname, s->st_size)) == NULL) {
+		report(m, errno == ENOENT ? ME_VANISHED : ME_READLINK, errno,
+		    lv->spath, sname);
+		return;
+	}
+	if (d != NULL && S_ISLNK(d->st_mode))
+		old = walk_readlink(lv->dfd, dname, d->st_size);
+	if (old != NULL && strcmp(old, target) == 0) {
+		flags = attr_diff(m, s, lv->sfd, sname, d, lv->dfd, dname);
+		item(m, rel, '.', 'L', flags, target, s, STRATEGY_NONE, 0);
+		fix_attrs(m, lv, sname, dname, s, flags);
+		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
+			emit_record(m, lv, dname, s, &n, STRATEGY_SYMLINK,
+			    NULL, -1, NULL, false, true);
+		goto done;
+	}
+	flags = d == NULL ? MI_NEW : MI_CHECKSUM;
+	if (d != NULL)
+		flags |= attr_diff(m, s, -1, NULL, d, -1, NULL);
+	if (d == NULL) {
+		m->st.created++;
+		m->st.created_link++;
+	}
+	if (!m->o.dry_run) {
+		tmp_name(m, tmp, sizeof(tmp));
+		if (symlinkat(target, lv->dfd, tmp) == -1) {
+			report(m, ME_CREATE, errno, lv->dpath, dname);
+			goto done;
+		}
+		meta_for(m, s, &own, &req, -1);
+		req.set_mode = false;
+		if (meta_apply_at(lv->dfd, tmp, true, &req, &res) == -1)
+			report(m, ME_META, res.err[ffs((int)res.failed) - 1],
+			    lv->dpath, dname);
+		if ((m->o.xattrs || m->o.acls) && meta_sync_xattrs(lv->sfd,
+		    sname, lv->dfd, tmp, m->o.acls, m->o.xattrs, true) == -1)
+			report(m, ME_META, errno, lv->dpath, dname);
+		if (renameat(lv->dfd, tmp, lv->dfd, dname) == -1) {
+			report(m, ME_RENAME, errno, lv->dpath, dname);
+			unlinkat(lv->dfd, tmp, 0);
+			goto done;
+		}
+		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
+			emit_record(m, lv, dname, s, &n, STRATEGY_SYMLINK,
+			    NULL, -1, NULL, false, false);
+	}
+	item(m, rel, 'c', 'L', flags, target, s, STRATEGY_SYMLINK, 0);
+done:
+	free(old);
+	free(target);
+}
+
+static void
+do_special(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, const struct stat *d,
+    const char *rel)
+{
+	struct meta_result res;
+	struct meta_req req;
+	struct stat own, n;
+	char tmp[64], t = type_char(s->st_mode);
+	unsigned flags;
+	int r;
+
+	if (t == 'D')
+		m->st.devices++;
+	else
+		m->st.specials++;
+	if (d != NULL && (d->st_mode & S_IFMT) == (s->st_mode & S_IFMT) &&
+	    (t != 'D' || d->st_rdev == s->st_rdev)) {
+		flags = attr_diff(m, s, lv->sfd, sname, d, lv->dfd, dname);
+		item(m, rel, '.', t, flags, NULL, s, STRATEGY_NONE, 0);
+		fix_attrs(m, lv, sname, dname, s, flags);
+		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
+			emit_record(m, lv, dname, s, &n, STRATEGY_MKNOD, NULL,
+			    -1, NULL, false, true);
+		return;
+	}
+	flags = d == NULL ? MI_NEW : MI_CHECKSUM;
+	if (d == NULL)
+		m->st.created++;
+	if (!m->o.dry_run) {
+		tmp_name(m, tmp, sizeof(tmp));
+		r = S_ISFIFO(s->st_mode) ? mkfifoat(lv->dfd, tmp, 0600) :
+		    mknodat(lv->dfd, tmp, (s->st_mode & S_IFMT) | 0600,
+		    s->st_rdev);
+		if (r == -1) {
+			report(m, ME_CREATE, errno, lv->dpath, dname);
+			return;
+		}
+		meta_for(m, s, &own, &req, -1);
+		if (meta_apply_at(lv->dfd, tmp, false, &req, &res) == -1)
+			report(m, ME_META, res.err[ffs((int)res.failed) - 1],
+			    lv->dpath, dname);
+		if ((m->o.xattrs || m->o.acls) && meta_sync_xattrs(lv->sfd,
+		    sname, lv->dfd, tmp, m->o.acls, m->o.xattrs, true) == -1)
+			report(m, ME_META, errno, lv->dpath, dname);
+		if (renameat(lv->dfd, tmp, lv->dfd, dname) == -1) {
+			report(m, ME_RENAME, errno, lv->dpath, dname);
+			unlinkat(lv->dfd, tmp, 0);
+			return;
+		}
+		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
+			emit_record(m, lv, dname, s, &n, STRATEGY_MKNOD, NULL,
+			    -1, NULL, false, false);
+	}
+	item(m, rel, 'c', t, flags, NULL, s, STRATEGY_MKNOD, 0);
+}
+
+static void
+close_level(struct level *lv)
+{
+	size_t i;
+
+	if (lv->sfd >= 0)
+		close(lv->sfd);
+	if (lv->dfd >= 0)
+		close(lv->dfd);
+	for (i = 0; i < MIRROR_MAX_REFS; i++)
+		if (lv->rfd[i] >= 0)
+			close(lv->rfd[i]);
+}
+
+/*
+ * A directory: its line, then its contents, then its attributes (times
+ * last, once nothing more is written in it).
+ */
+static void
+do_dir(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, const struct stat *d,
+    const char *rel, bool premade)
+{
+	struct meta_result res;
+	struct meta_req req;
+	struct level sub;
+	struct stat own, r, n;
+	unsigned flags = 0;
+	char update = '.';
+	bool made = false, found = false, root;
+	size_t i;
+
+	m->st.dirs++;
+	memset(&sub, 0, sizeof(sub));
+	sub.sfd = sub.dfd = -1;
+	for (i = 0; i < MIRROR_MAX_REFS; i++)
+		sub.rfd[i] = -1;
+	if (d != NULL) {
+		flags = attr_diff(m, s, lv->sfd, sname, d, lv->dfd, dname);
+	} else {
+		update = 'c';
+		/* Beside a reference tree, rsync compares with its copy. */
+		for (i = 0; i < m->o.nrefs && !found; i++)
+			if (lv->rfd[i] >= 0 && walk_stat(lv->rfd[i], dname,
+			    false, &r) == 0 && S_ISDIR(r.st_mode)) {
+				flags = attr_diff(m, s, lv->sfd, sname, &r,
+				    lv->rfd[i], dname);
+				found = true;
+			}
+		if (!found)
+			flags = MI_NEW;
+		m->st.created++;
+		m->st.created_dir++;
+		if (premade) {
+			made = true;
+		} else if (!m->o.dry_run && lv->dfd >= 0) {
+			if (mkdirat(lv->dfd, dname, 0700) == -1) {
+				report(m, ME_CREATE, errno, lv->dpath, dname);
+				return;
+			}
+			made = true;
+		}
+	}
+	item(m, rel, update, 'd', flags, NULL, s, STRATEGY_MKDIR, 0);
+	if (m->o.records && lv->dfd >= 0 &&
+	    walk_stat(lv->dfd, dname, false, &n) == 0)
+		emit_record(m, lv, dname, s, &n, STRATEGY_MKDIR, NULL, -1,
+		    NULL, false, !made);
+	/* The root is "./" itself but "" to its entries. */
+	root = strcmp(rel, "./") == 0;
+	sub.rel = root ? "" : rel;
+	sub.spath = root ? strdup(lv->spath) : walk_join(lv->spath, sname);
+	sub.dpath = root ? strdup(lv->dpath) : walk_join(lv->dpath, dname);
+	sub.fresh = made || d == NULL;
+	if (sub.spath == NULL || sub.dpath == NULL) {
+		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
+		goto out;
+	}
+	if (m->o.one_file_system && s->st_dev != m->sdev) {
+		report(m, ME_OTHER_FS, 0, lv->spath, sname);
+		goto attrs;
+	}
+	sub.sfd = openat(lv->sfd, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (sub.sfd == -1) {
+		report(m, errno == ENOENT ? ME_VANISHED : ME_OPEN_DIR, errno,
+		    lv->spath, sname);
+		goto attrs;
+	}
+	if (lv->dfd >= 0 && (made || d != NULL)) {
+		sub.dfd = openat(lv->dfd, dname, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (sub.dfd == -1 && !(m->o.dry_run && made == false &&
+		    d == NULL)) {
+			report(m, ME_CREATE, errno, lv->dpath, dname);
+			goto out;
+		}
+	}
+	for (i = 0; i < m->o.nrefs; i++)
+		if (lv->rfd[i] >= 0)
+			sub.rfd[i] = openat(lv->rfd[i], dname, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	mirror_dir(m, &sub);
+attrs:
+	if (!m->o.dry_run && lv->dfd >= 0 && !m->stopped) {
+		if (made)
+			flags = MI_TIME | MI_PERMS | MI_OWNER | MI_GROUP |
+			    ((m->o.xattrs || m->o.acls) ? MI_XATTR : 0);
+		if (made || flags != 0) {
+			meta_for(m, s, &own, &req, -1);
+			req.times = m->o.times && (flags & MI_TIME);
+			req.owner = (m->o.owner || m->o.group) &&
+			    (flags & (MI_OWNER | MI_GROUP));
+			req.set_mode = made || (flags & MI_PERMS);
+			if (meta_apply_at(lv->dfd, dname, false, &req,
+			    &res) == -1)
+				report(m, ME_META,
+				    res.err[ffs((int)res.failed) - 1],
+				    lv->dpath, dname);
+			if ((flags & (MI_ACL | MI_XATTR)) &&
+			    meta_sync_xattrs(lv->sfd, sname, lv->dfd, dname,
+			    m->o.acls, m->o.xattrs, true) == -1)
+				report(m, ME_META, errno, lv->dpath, dname);
+		}
+		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
+			emit_record(m, lv, dname, s, &n, STRATEGY_MKDIR, NULL,
+			    -1, NULL, true, !made);
+	}
+out:
+	close_level(&sub);
+	free((char *)sub.spath);
+	free((char *)sub.dpath);
+}
+
+/* One source entry against what the destination has under dname. */
+static void
+do_entry(struct mirror *m, struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, bool present)
+{
+	struct stat d, *dp = NULL;
+	char *rel;
+	bool dir = S_ISDIR(s->st_mode);
+
+	if (dir && !m->o.recursive) {
+		report(m, ME_SKIP_DIR, 0, lv->spath, sname);
+		return;
+	}
+	if ((S_ISLNK(s->st_mode) && !m->o.links) ||
+	    ((S_ISCHR(s->st_mode) || S_ISBLK(s->st_mode)) && !m->o.devices) ||
+	    ((S_ISFIFO(s->st_mode) || S_ISSOCK(s->st_mode)) &&
+	    !m->o.specials)) {
+		report(m, ME_SKIP_SPECIAL, 0, lv->spath, sname);
+		return;
+	}
+	m->st.files++;
+	if (present && lv->dfd >= 0 &&
+	    walk_stat(lv->dfd, dname, false, &d) == 0)
+		dp = &d;
+	/* Another type in the way: it goes first. */
+	if (dp != NULL && (dp->st_mode & S_IFMT) != (s->st_mode & S_IFMT) &&
+	    !(S_ISCHR(s->st_mode) && S_ISBLK(dp->st_mode)) &&
+	    !(S_ISBLK(s->st_mode) && S_ISCHR(dp->st_mode))) {
+		if (S_ISDIR(dp->st_mode) || dir) {
+			if (delete_entry(m, lv, dname, S_ISDIR(dp->st_mode)) ==
+			    -1)
+				return;
+			dp = NULL;
+		}
+	}
+	if ((rel = relpath(lv, sname, dir)) == NULL) {
+		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
+		return;
+	}
+	if (dir)
+		do_dir(m, lv, sname, dname, s, dp, rel, false);
+	else if (S_ISREG(s->st_mode))
+		do_file(m, lv, sname, dname, s,
+		    dp != NULL && S_ISREG(dp->st_mode) ? dp : NULL, rel);
+	else if (S_ISLNK(s->st_mode))
+		do_symlink(m, lv, sname, dname, s, dp, rel);
+	else
+		do_special(m, lv, sname, dname, s, dp, rel);
+	free(rel);
+}
+
+/* Whether the source entry named like a destination entry protects it. */
+static bool
+keep_dest(struct mirror *m, const struct level *lv, const char *name,
+    bool *dir)
+{
+	struct stat st;
+	char *rel;
+	bool keep = false;
+
+	if (walk_stat(lv->dfd, name, false, &st) == -1)
+		return true;
+	*dir = S_ISDIR(st.st_mode);
+	if (m->o.filter != NULL && !m->o.delete_excluded &&
+	    (rel = relpath(lv, name, false)) != NULL) {
+		keep = filter_check(m->o.filter, rel, *dir) == FILTER_EXCLUDE;
+		free(rel);
+	}
+	return keep;
+}
+
+static void
+mirror_dir(struct mirror *m, struct level *lv)
+{
+	struct walk_dir sl, dl;
+	struct ent *v = NULL;
+	size_t i, j;
+	char *rel;
+	bool dir;
+	int c;
+
+	if (walk_list(lv->sfd, &sl) == -1) {
+		report(m, ME_OPEN_DIR, errno, lv->spath, NULL);
+		return;
+	}
+	memset(&dl, 0, sizeof(dl));
+	if (sl.n > 0 && (v = calloc(sl.n, sizeof(*v))) == NULL) {
+		report(m, ME_OPEN_DIR, ENOMEM, lv->spath, NULL);
+		walk_list_free(&sl);
+		return;
+	}
+	for (i = 0; i < sl.n; i++) {
+		v[i].name = sl.names[i];
+		if (walk_stat(lv->sfd, v[i].name, false, &v[i].st) == -1) {
+			report(m, errno == ENOENT ? ME_VANISHED : ME_STAT,
+			    errno, lv->spath, v[i].name);
+			continue;
+		}
+		v[i].ok = true;
+		if (m->o.filter != NULL &&
+		    (rel = relpath(lv, v[i].name, false)) != NULL) {
+			v[i].excluded = filter_check(m->o.filter, rel,
+			    S_ISDIR(v[i].st.st_mode)) == FILTER_EXCLUDE;
+			free(rel);
+		}
+	}
+	/* Deletions first, as rsync's --delete-during does. */
+	if (lv->dfd >= 0 && !lv->fresh && walk_list(lv->dfd, &dl) == -1)
+		report(m, ME_OPEN_DIR, errno, lv->dpath, NULL);
+	for (i = j = 0; j < dl.n && !m->stopped; j++) {
+		while (i < sl.n && (c = strcmp(v[i].name, dl.names[j])) < 0)
+			i++;
+		if (i < sl.n && c == 0 && (!v[i].ok || !v[i].excluded ||
+		    !m->o.delete_excluded))
+			continue;
+		if (our_tmp(dl.names[j]) && !m->o.dry_run) {
+			unlinkat(lv->dfd, dl.names[j], 0);
+			continue;
+		}
+		if (!m->o.delete || keep_dest(m, lv, dl.names[j], &dir))
+			continue;
+		delete_entry(m, lv, dl.names[j], dir);
+	}
+	for (i = j = 0; i < sl.n && !m->stopped; i++) {
+		if (!v[i].ok || v[i].excluded)
+			continue;
+		while (j < dl.n && strcmp(dl.names[j], v[i].name) < 0)
+			j++;
+		do_entry(m, lv, v[i].name, v[i].name, &v[i].st,
+		    lv->fresh ? false : j < dl.n ?
+		    strcmp(dl.names[j], v[i].name) == 0 : dl.n == 0 &&
+		    lv->dfd >= 0);
+	}
+	free(v);
+	walk_list_free(&sl);
+	walk_list_free(&dl);
+}
+
+struct mirror *
+mirror_new(const struct mirror_opts *o, const struct mirror_ops *ops)
+{
+	struct mirror *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	m->o = *o;
+	m->ops = *ops;
+	m->clone_only = o->data;
+	m->clone_only.reflink = REFLINK_ALWAYS;
+	probe_init(&m->probe);
+	inomap_init(&m->links);
+	m->umask = umask(022);
+	umask(m->umask);
+	m->privileged = geteuid() == 0;
+	m->droot = -1;
+	return m;
+}
+
+void
+mirror_free(struct mirror *m)
+{
+	if (m == NULL)
+		return;
+	probe_free(&m->probe);
+	inomap_free(&m->links);
+	if (m->droot >= 0)
+		close(m->droot);
+	free(m->hbuf);
+	free(m);
+}
+
+const struct mirror_stats *
+mirror_stats(const struct mirror *m)
+{
+	return &m->st;
+}
+
+bool
+mirror_stopped(const struct mirror *m)
+{
+	return m->stopped;
+}
+
+/* Open the reference trees, relative ones from the destination dfd. */
+static void
+open_refs(struct mirror *m, struct level *lv, int dfd, const char *dst)
+{
+	size_t i;
+
+	for (i = 0; i < MIRROR_MAX_REFS; i++)
+		lv->rfd[i] = -1;
+	for (i = 0; i < m->o.nrefs; i++) {
+		lv->rfd[i] = openat(dfd, m->o.refs[i], O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+		if (lv->rfd[i] == -1)
+			report(m, ME_REF, errno, dst, m->o.refs[i]);
+	}
+}
+
+/* Split path into its directory and last component (malloc'd). */
+static int
+split(const char *path, char **dir, char **base)
+{
+	char *p, *slash;
+	size_t n;
+
+	if ((p = strdup(path)) == NULL)
+		return -1;
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	if ((slash = strrchr(p, '/')) == NULL) {
+		*base = p;
+		*dir = strdup(".");
+	} else {
+		*base = strdup(slash + 1);
+		if (slash == p)
+			slash++;
+		*slash = '\0';
+		*dir = p;
+		p = NULL;
+	}
+	free(p);
+	if (*dir == NULL || *base == NULL) {
+		free(*dir);
+		free(*base);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the directory dst, making it (not its parents) when missing. */
+static int
+open_dst(struct mirror *m, const char *dst, bool *made)
+{
+	int fd;
+
+	*made = false;
+	fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if (m->o.dry_run)
+		return -2;
+	if (mkdir(dst, 0700) == -1)
+		return -1;
+	*made = true;
+	return open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void
+init_level(struct level *lv)
+{
+	size_t i;
+
+	memset(lv, 0, sizeof(*lv));
+	lv->sfd = lv->dfd = -1;
+	for (i = 0; i < MIRROR_MAX_REFS; i++)
+		lv->rfd[i] = -1;
+	lv->rel = "";
+}
+
+static int
+fail_errno(struct level *lv, int e)
+{
+	close_level(lv);
+	errno = e;
+	return -1;
+}
+
+/* -1 with errno 0 when problems were reported, else 0. */
+static int
+finish(const struct mirror *m)
+{
+	if (!m->failed)
+		return 0;
+	errno = 0;
+	return -1;
+}
+
+int
+mirror_run(struct mirror *m, const char *src, const char *dst,
+    const char *name)
+{
+	struct level up;
+	struct stat s, d;
+	char *sdir = NULL, *sbase = NULL;
+	bool made;
+	int e;
+
+	m->failed = false;
+	init_level(&up);
+	up.spath = src;
+	up.dpath = dst;
+	if ((up.dfd = open_dst(m, dst, &made)) == -1)
+		return -1;
+	if (up.dfd == -2)
+		up.dfd = -1;
+	if (m->droot >= 0)
+		close(m->droot);
+	m->droot = up.dfd >= 0 ? dup(up.dfd) : -1;
+	open_refs(m, &up, up.dfd >= 0 ? up.dfd : AT_FDCWD, dst);
+	if (name == NULL) {
+		/* "src/": the root itself, as the entry "." of itself. */
+		up.sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up.sfd == -1 || fstat(up.sfd, &s) == -1)
+			return fail_errno(&up, errno);
+		m->sdev = s.st_dev;
+		do_dir(m, &up, ".", ".", &s, made || up.dfd < 0 ||
+		    fstat(up.dfd, &d) == -1 ? NULL : &d, "./", made);
+		close_level(&up);
+		return finish(m);
+	}
+	/* "src": the entry name in dst, read from the parent of src. */
+	if (split(src, &sdir, &sbase) == -1)
+		return fail_errno(&up, errno);
+	up.sfd = open(sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (up.sfd == -1 || walk_stat(up.sfd, sbase, false, &s) == -1) {
+		e = errno;
+		free(sdir);
+		free(sbase);
+		return fail_errno(&up, e);
+	}
+	m->sdev = s.st_dev;
+	up.spath = sdir;
+	if (m->o.filter == NULL || filter_check(m->o.filter, sbase,
+	    S_ISDIR(s.st_mode)) != FILTER_EXCLUDE)
+		do_entry(m, &up, sbase, name, &s, up.dfd >= 0 &&
+		    walk_stat(up.dfd, name, false, &d) == 0);
+	close_level(&up);
+	free(sdir);
+	free(sbase);
+	return finish(m);
+}
+
+int
+mirror_file(struct mirror *m, const char *src, const char *dst)
+{
+	struct level up;
+	struct stat s, d;
+	char *sdir, *sbase, *ddir, *dbase;
+	int e, ret = -1;
+
+	m->failed = false;
+	init_level(&up);
+	if (split(src, &sdir, &sbase) == -1)
+		return -1;
+	if (split(dst, &ddir, &dbase) == -1) {
+		e = errno;
+		free(sdir);
+		free(sbase);
+		errno = e;
+		return -1;
+	}
+	up.spath = sdir;
+	up.dpath = ddir;
+	up.sfd = open(sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	up.dfd = open(ddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (up.sfd == -1 || up.dfd == -1 ||
+	    walk_stat(up.sfd, sbase, false, &s) == -1) {
+		e = errno;
+		close_level(&up);
+		errno = e;
+		goto out;
+	}
+	if (m->droot >= 0)
+		close(m->droot);
+	m->droot = dup(up.dfd);
+	m->sdev = s.st_dev;
+	do_entry(m, &up, sbase, dbase, &s,
+	    walk_stat(up.dfd, dbase, false, &d) == 0);
+	close_level(&up);
+	ret = finish(m);
+out:
+	free(sdir);
+	free(sbase);
+	free(ddir);
+	free(dbase);
+	return ret;
+}
+
+void
+mirror_itemize(const struct mirror_item *it, char *buf)
+{
+	static const char cols[] = "cstpoguax";
+	static const unsigned bits[] = {
+		MI_CHECKSUM, MI_SIZE, MI_TIME, MI_PERMS, MI_OWNER, MI_GROUP,
+		0, MI_ACL, MI_XATTR
+	};
+	bool any = false;
+	int i;
+
+	if (it->flags & MI_DELETED) {
+		memcpy(buf, "*deleting  ", 12);
+		return;
+	}
+	buf[0] = it->update;
+	buf[1] = it->type;
+	for (i = 0; i < 9; i++) {
+		if (it->flags & MI_NEW)
+			buf[2 + i] = '+';
+		else if (it->flags & bits[i])
+			buf[2 + i] = cols[i];
+		else
+			buf[2 + i] = '.';
+		any |= buf[2 + i] != '.';
+	}
+	/* Nothing changed: rsync shows blanks. */
+	if (!any)
+		memset(buf + 2, ' ', 9);
+	buf[11] = '\0';
+}
+
+bool
+mirror_significant(const struct mirror_item *it)
+{
+	return it->flags != 0 || it->update == '>';
+}
