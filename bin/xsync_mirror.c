@@ -594,7 +594,9 @@ xsync_mirror(int argc, char **argv)
 		}
 	} else {
 		if (!dst_dir && (v.itemize > 0 || v.verbose > 0) && !v.quiet)
-			printf(_("created directory %s\n"), dst);
+			printf(_("created directory %.*s\n"),
+			    (int)(strlen(dst) - (strlen(dst) > 1 &&
+			    dst[strlen(dst) - 1] == '/')), dst);
 		for (i = optind; i < argc - 1 && !mirror_stopped(m); i++) {
 			name = contents(argv[i]) ? NULL : last_name(argv[i]);
 			errno = 0;

@@ -254,7 +254,7 @@ static void	do_dir(struct mirror *, const struct level *, const char *,
  */
 static int
 delete_entry(struct mirror *m, const struct level *lv, const char *name,
-    bool dir)
+    bool dir, bool quiet)
 {
 	struct walk_dir d;
 	struct level sub;
@@ -302,7 +302,7 @@ delete_entry(struct mirror *m, const struct level *lv, const char *name,
 				free(p);
 			}
 			if (delete_entry(m, &sub, d.names[i],
-			    S_ISDIR(st.st_mode)) == -1)
+			    S_ISDIR(st.st_mode), false) == -1)
 				ret = -1;
 		}
 		walk_list_free(&d);
@@ -330,7 +330,10 @@ delete_entry(struct mirror *m, const struct level *lv, const char *name,
 	}
 	m->deletions++;
 	m->st.deleted++;
-	item(m, rel, '*', 0, MI_DELETED, NULL, NULL, STRATEGY_NONE, 0);
+	/* Making room for another type is not shown, as in rsync. */
+	if (!quiet)
+		item(m, rel, '*', 0, MI_DELETED, NULL, NULL, STRATEGY_NONE,
+		    0);
 	free(rel);
 	return 0;
 }
@@ -531,55 +534,66 @@ ref_matches(struct mirror *m, const struct level *lv, int i,
 }
 
 /*
- * A new file that a reference tree holds unchanged: hard link it when the
- * attributes match (MIRROR_REF_LINK, or when cloning is not possible),
- * else clone it and apply the source's attributes.  Returns 1 when done,
- * 0 when the source must be copied instead.
+ * A new file that a reference tree holds unchanged: hard link it when
+ * the attributes match (--link-dest; for snapshots, when cloning is not
+ * possible), else clone it, else copy it from there, and apply the
+ * source's attributes.  Returns 1 when done; 0 when the source must be
+ * copied, with *flags the columns in which it differs from the first
+ * reference copy (rsync itemizes against it), or MI_NEW.
  */
 static int
 from_ref(struct mirror *m, const struct level *lv, const char *sname,
-    const char *dname, const struct stat *s, const char *rel)
+    const char *dname, const struct stat *s, const char *rel,
+    unsigned *flags_out)
 {
-	struct stat r;
+	struct stat r, d;
 	enum strategy used;
 	uint64_t bytes = 0;
 	unsigned flags;
 	size_t i;
 	int fd;
+	bool seen = false;
 
+	*flags_out = MI_NEW;
 	for (i = 0; i < m->o.nrefs; i++) {
 		if (lv->rfd[i] < 0 || walk_stat(lv->rfd[i], dname, false,
-		    &r) == -1 || !ref_matches(m, lv, (int)i, sname, s, &r))
+		    &r) == -1 || !S_ISREG(r.st_mode))
 			continue;
 		flags = attr_diff(m, s, lv->sfd, sname, &r, lv->rfd[i], dname);
+		if (!ref_matches(m, lv, (int)i, sname, s, &r)) {
+			if (!seen)
+				*flags_out = flags | (r.st_size != s->st_size ?
+				    MI_SIZE : 0) | (same_time(&r, s) ? 0 :
+				    MI_TIME);
+			seen = true;
+			continue;
+		}
 		if (m->o.dry_run) {
 			item(m, rel, flags == 0 && m->o.ref_kind ==
 			    MIRROR_REF_LINK ? 'h' : 'c', 'f', flags, NULL, s,
 			    STRATEGY_NONE, 0);
 			return 1;
 		}
+		fd = -1;
 		if (m->o.ref_kind != MIRROR_REF_LINK) {
+			/* Clone: no data moves, the attributes are new. */
 			fd = openat(lv->rfd[i], dname, O_RDONLY | O_NOFOLLOW |
 			    O_CLOEXEC);
 			if (fd == -1)
 				continue;
 			used = write_file(m, lv, fd, sname, dname, s, false,
 			    true, &bytes);
-			close(fd);
-			if (used != STRATEGY_NONE) {
-				m->st.shared += bytes;
-				item(m, rel, 'c', 'f', flags, NULL, s, used,
-				    bytes);
-				return 1;
-			}
-			if (!backend_unsupported(errno))
+			if (used != STRATEGY_NONE)
+				goto done;
+			if (!backend_unsupported(errno)) {
+				close(fd);
 				continue;
+			}
 		}
-		if (flags != 0 || m->o.ref_kind == MIRROR_REF_CLONE)
-			continue;
-		if (linkat(lv->rfd[i], dname, lv->dfd, dname, 0) == 0) {
-			struct stat d;
-
+		if (flags == 0 && m->o.ref_kind != MIRROR_REF_CLONE &&
+		    linkat(lv->rfd[i], dname, lv->dfd, dname, 0) == 0) {
+			if (fd != -1)
+				close(fd);
 			m->st.shared += (uint64_t)s->st_size;
 			if (m->o.records &&
 			    walk_stat(lv->dfd, dname, false, &d) == 0)
@@ -590,7 +604,24 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			    (uint64_t)s->st_size);
 			return 1;
 		}
-		/* EMLINK, EXDEV, ...: copy it instead. */
+		/* Attributes differ, EMLINK, EXDEV...: copy it from there. */
+		if (fd == -1 && (fd = openat(lv->rfd[i], dname, O_RDONLY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1)
+			continue;
+		used = write_file(m, lv, fd, sname, dname, s, false, false,
+		    &bytes);
+		if (used == STRATEGY_NONE) {
+			close(fd);
+			return 1;	/* reported */
+		}
+done:
+		close(fd);
+		if (used == STRATEGY_REFLINK)
+			m->st.shared += bytes;
+		else
+			m->st.copied += bytes;
+		item(m, rel, 'c', 'f', flags, NULL, s, used, bytes);
+		return 1;
 	}
 	return 0;
 }
@@ -659,9 +690,10 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 			same = hash_at(m, lv->sfd, sname, s->st_size, a) == 0 &&
 			    hash_at(m, lv->dfd, dname, d->st_size, b) == 0 &&
 			    memcmp(a, b, HASH_LEN) == 0;
-			if (!same)
-				flags |= MI_CHECKSUM;
 		}
+		/* rsync -c marks every file it sends as differing in content. */
+		if (m->o.checksum && !same)
+			flags |= MI_CHECKSUM;
 		flags |= attr_diff(m, s, lv->sfd, sname, d, lv->dfd, dname);
 		if (same) {
 			item(m, rel, '.', 'f', flags, NULL, s, STRATEGY_NONE,
@@ -681,11 +713,8 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 			flags |= MI_SIZE;
 	} else {
 		flags = MI_NEW;
-		if (m->o.nrefs > 0 && lv->dfd >= 0 &&
-		    from_ref(m, lv, sname, dname, s, rel))
-			return;
-		if (m->o.nrefs > 0 && lv->dfd < 0 && m->o.dry_run &&
-		    from_ref(m, lv, sname, dname, s, rel))
+		if (m->o.nrefs > 0 && (lv->dfd >= 0 || m->o.dry_run) &&
+		    from_ref(m, lv, sname, dname, s, rel, &flags))
 			return;
 		m->st.created++;
 		m->st.created_reg++;
@@ -721,6 +750,57 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 	close(fd);
 }
 
+/*
+ * A new symbolic link or special file that a reference tree has as it is
+ * (same type, target or device): hard link it there when the attributes
+ * match and linking is allowed.  Returns 1 when done; 0 with *flags the
+ * columns in which the first such reference differs (or MI_NEW).
+ */
+static int
+ref_other(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, const char *target,
+    const char *rel, unsigned *flags)
+{
+	struct stat r, d;
+	char *t;
+	size_t i;
+	bool same;
+
+	*flags = MI_NEW;
+	for (i = 0; i < m->o.nrefs; i++) {
+		if (lv->rfd[i] < 0 || walk_stat(lv->rfd[i], dname, false,
+		    &r) == -1 || (r.st_mode & S_IFMT) != (s->st_mode & S_IFMT))
+			continue;
+		if (target != NULL) {
+			t = walk_readlink(lv->rfd[i], dname, r.st_size);
+			same = t != NULL && strcmp(t, target) == 0;
+			free(t);
+		} else {
+			same = r.st_rdev == s->st_rdev;
+		}
+		if (!same)
+			continue;
+		*flags = attr_diff(m, s, lv->sfd, sname, &r, lv->rfd[i],
+		    dname);
+		if (*flags != 0 || m->o.ref_kind == MIRROR_REF_CLONE)
+			return 0;
+		if (!m->o.dry_run) {
+			if (linkat(lv->rfd[i], dname, lv->dfd, dname, 0) == -1)
+				return 0;
+			if (m->o.records &&
+			    walk_stat(lv->dfd, dname, false, &d) == 0)
+				emit_record(m, lv, dname, s, &d,
+				    target != NULL ? STRATEGY_SYMLINK :
+				    STRATEGY_MKNOD, NULL, -1, NULL, false,
+				    false);
+		}
+		item(m, rel, 'h', type_char(s->st_mode), 0, target, s,
+		    STRATEGY_HARDLINK, 0);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 do_symlink(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, const struct stat *d,
@@ -752,6 +832,9 @@ do_symlink(struct mirror *m, const struct level *lv, const char *sname,
 	flags = d == NULL ? MI_NEW : MI_CHECKSUM;
 	if (d != NULL)
 		flags |= attr_diff(m, s, -1, NULL, d, -1, NULL);
+	if (d == NULL && m->o.nrefs > 0 &&
+	    ref_other(m, lv, sname, dname, s, target, rel, &flags))
+		goto done;
 	if (d == NULL) {
 		m->st.created++;
 		m->st.created_link++;
@@ -812,6 +895,9 @@ do_special(struct mirror *m, const struct level *lv, const char *sname,
 		return;
 	}
 	flags = d == NULL ? MI_NEW : MI_CHECKSUM;
+	if (d == NULL && m->o.nrefs > 0 &&
+	    ref_other(m, lv, sname, dname, s, NULL, rel, &flags))
+		return;
 	if (d == NULL)
 		m->st.created++;
 	if (!m->o.dry_run) {
@@ -950,6 +1036,10 @@ attrs:
 		if (made)
 			flags = MI_TIME | MI_PERMS | MI_OWNER | MI_GROUP |
 			    ((m->o.xattrs || m->o.acls) ? MI_XATTR : 0);
+		/* Writing in it moved its mtime: set it again. */
+		if (m->o.times && !made && walk_stat(lv->dfd, dname, false,
+		    &n) == 0 && !same_time(&n, s))
+			flags |= MI_TIME;
 		if (made || flags != 0) {
 			meta_for(m, s, &own, &req, -1);
 			req.times = m->o.times && (flags & MI_TIME);
@@ -1005,8 +1095,8 @@ do_entry(struct mirror *m, struct level *lv, const char *sname,
 	    !(S_ISCHR(s->st_mode) && S_ISBLK(dp->st_mode)) &&
 	    !(S_ISBLK(s->st_mode) && S_ISCHR(dp->st_mode))) {
 		if (S_ISDIR(dp->st_mode) || dir) {
-			if (delete_entry(m, lv, dname, S_ISDIR(dp->st_mode)) ==
-			    -1)
+			if (delete_entry(m, lv, dname, S_ISDIR(dp->st_mode),
+			    true) == -1)
 				return;
 			dp = NULL;
 		}
@@ -1055,7 +1145,7 @@ mirror_dir(struct mirror *m, struct level *lv)
 	size_t i, j;
 	char *rel;
 	bool dir;
-	int c;
+	int c = 1;
 
 	if (walk_list(lv->sfd, &sl) == -1) {
 		report(m, ME_OPEN_DIR, errno, lv->spath, NULL);
@@ -1097,7 +1187,7 @@ mirror_dir(struct mirror *m, struct level *lv)
 		}
 		if (!m->o.delete || keep_dest(m, lv, dl.names[j], &dir))
 			continue;
-		delete_entry(m, lv, dl.names[j], dir);
+		delete_entry(m, lv, dl.names[j], dir, false);
 	}
 	for (i = j = 0; i < sl.n && !m->stopped; i++) {
 		if (!v[i].ok || v[i].excluded)
@@ -1284,6 +1374,7 @@ mirror_run(struct mirror *m, const char *src, const char *dst,
 		if (up.sfd == -1 || fstat(up.sfd, &s) == -1)
 			return fail_errno(&up, errno);
 		m->sdev = s.st_dev;
+		m->st.files++;
 		do_dir(m, &up, ".", ".", &s, made || up.dfd < 0 ||
 		    fstat(up.dfd, &d) == -1 ? NULL : &d, "./", made);
 		close_level(&up);

@@ -28,7 +28,8 @@ struct record;
 
 enum mirror_ref {
 	MIRROR_REF_LINK,	/* --link-dest: hard link when all equal */
-	MIRROR_REF_CLONE	/* --reflink-dest: clone the data */
+	MIRROR_REF_CLONE,	/* --reflink-dest: clone the data */
+	MIRROR_REF_AUTO		/* snapshots: clone, else link if equal */
 };
 
 struct mirror_opts {
