@@ -395,7 +395,7 @@ PY
 @test "xsync usage errors exit 1" {
 	run "$XSYNC"
 	assert_failure 1
-	assert_output --partial "missing command"
+	assert_output --partial "missing operand"
 	run "$XSYNC" frobnicate
 	assert_failure 1
 	run "$XSYNC" verify onlyone

@@ -52,6 +52,26 @@ extern const struct backend backend_copy_range;
 extern const struct backend backend_bytecopy;
 extern const struct backend backend_hardlink;
 
+/*
+ * Whole trees as subvolumes (btrfs).  Names are single components in the
+ * directory dirfd.  Each returns 0, or -1 with errno.
+ */
+struct subvolume_backend {
+	const char	*name;
+	/* Whether the filesystem of dirfd has subvolumes. */
+	bool		(*supported)(int dirfd);
+	/* Whether the directory open as fd is the root of a subvolume. */
+	bool		(*is_subvolume)(int fd);
+	/* A new, empty subvolume. */
+	int		(*create)(int dirfd, const char *name);
+	/* A writable snapshot of the subvolume open as srcfd. */
+	int		(*snapshot)(int srcfd, int dirfd, const char *name);
+	/* Delete a subvolume and everything in it. */
+	int		(*destroy)(int dirfd, const char *name);
+};
+
+extern const struct subvolume_backend backend_subvolume;
+
 /* The backend for a strategy, or NULL. */
 const struct backend *backend_for(enum strategy);
 
