@@ -22,6 +22,7 @@
 #include "core/census.h"
 #include "core/export.h"
 #include "core/manifest.h"
+#include "core/repo.h"
 #include "core/verify.h"
 #include "xsync.h"
 
@@ -36,8 +37,13 @@ static int	cmd_verify(int, char **);
 static int	cmd_export(int, char **);
 
 static const struct command commands[] = {
+	{ "snapshot", xsync_snapshot, N_("[OPTION]... SRC REPO") },
+	{ "list", xsync_list, N_("[-h] REPO") },
+	{ "prune", xsync_prune, N_("--keep-KIND=N... [-n] [-v] REPO") },
+	{ "diff", xsync_diff, N_("SNAP_A SNAP_B") },
 	{ "manifest", cmd_manifest, N_("[-j N] [-o FILE] DIR") },
-	{ "verify", cmd_verify, N_("[-j N] [--json] [-v] MANIFEST DIR") },
+	{ "verify", cmd_verify,
+	    N_("[-j N] [--json] [-v] MANIFEST DIR | REPO[/SNAP]") },
 	{ "export", cmd_export,
 	    N_("--format=mtree|xxhsum [-o FILE] MANIFEST") },
 };
@@ -466,30 +472,26 @@ bad_manifest(const char *path, int err, const char *why, uint64_t line)
 		    common_quote(path), why);
 }
 
+/* Verify the tree root against the manifest mpath.  Returns the status. */
 static int
-cmd_verify(int argc, char **argv)
+verify_one(const char *mpath, const char *root, const struct opts *o)
 {
 	struct verify_stats st;
 	struct verify_ops ops;
 	struct report rp;
-	struct opts o;
-	const char *mpath;
 	FILE *fp;
 	int rc, e, status;
 
-	parse(argc, argv, TAKES_JOBS | TAKES_VERBOSE | TAKES_JSON, &o);
-	operands(argc, argv, 2);
-	mpath = argv[optind];
-	rp.root = argv[optind + 1];
-	rp.json = o.json;
+	rp.root = root;
+	rp.json = o->json;
 	rp.first = true;
 	if ((fp = open_manifest(mpath)) == NULL)
 		return XS_FILES;
 	ops.diff = on_diff;
 	ops.arg = &rp;
-	if (o.json)
+	if (o->json)
 		fputs("{\"differences\":[", stdout);
-	rc = verify_tree(fp, rp.root, o.jobs, &ops, &st);
+	rc = verify_tree(fp, rp.root, o->jobs, &ops, &st);
 	e = errno;
 	if (fp != stdin)
 		fclose(fp);
@@ -506,7 +508,7 @@ cmd_verify(int argc, char **argv)
 		status = XS_DIFFER;
 	else
 		status = XS_OK;
-	if (o.json) {
+	if (o->json) {
 		printf("%s],\"entries\":%" PRIu64 ",\"missing\":%" PRIu64
 		    ",\"extra\":%" PRIu64 ",\"changed\":%" PRIu64
 		    ",\"unreadable\":%" PRIu64 ",\"result\":\"%s\","
@@ -516,11 +518,95 @@ cmd_verify(int argc, char **argv)
 		    "differ" : status == XS_PARTIAL ? "incomplete" : "error",
 		    status);
 	}
-	if (o.verbose && rc == 0)
-		fprintf(stderr, _("%s: %" PRIu64 " entries: %" PRIu64
+	if (o->verbose && rc == 0)
+		fprintf(stderr, _("%s: %s: %" PRIu64 " entries: %" PRIu64
 		    " missing, %" PRIu64 " extra, %" PRIu64 " changed, %"
-		    PRIu64 " unreadable\n"), common_progname(), st.entries,
-		    st.missing, st.extra, st.changed, st.unreadable);
+		    PRIu64 " unreadable\n"), common_progname(), root,
+		    st.entries, st.missing, st.extra, st.changed,
+		    st.unreadable);
+	return status;
+}
+
+/* The worse of two statuses: errors, then unreadable, then differences. */
+static int
+worse(int a, int b)
+{
+	static const int order[] = { XS_OK, XS_DIFFER, XS_PARTIAL, XS_FILES };
+	int i, ra = 0, rb = 0;
+
+	for (i = 0; i < 4; i++) {
+		if (order[i] == a)
+			ra = i;
+		if (order[i] == b)
+			rb = i;
+	}
+	return ra >= rb ? a : b;
+}
+
+/* verify REPO (every snapshot) or REPO/SNAP. */
+static int
+verify_repo(const char *arg, const struct opts *o)
+{
+	struct repo r;
+	char *dir, *base, *slash, *m, *t;
+	size_t i, n;
+	int status = XS_OK;
+
+	if (repo_open(&r, arg, 0) == 0) {
+		for (i = 0; i < r.n; i++) {
+			m = repo_manifest_path(&r, r.v[i].name);
+			t = repo_tree_path(&r, r.v[i].name);
+			if (m == NULL || t == NULL)
+				err(XS_FILES, NULL);
+			status = worse(status, verify_one(m, t, o));
+			free(m);
+			free(t);
+		}
+		repo_close(&r);
+		return status;
+	}
+	if ((dir = realpath(arg, NULL)) == NULL) {
+		common_warn(errno, _("cannot verify %s"), common_quote(arg));
+		return XS_FILES;
+	}
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	slash = strrchr(dir, '/');
+	base = slash + 1;
+	*slash = '\0';
+	if (repo_open(&r, dir[0] != '\0' ? dir : "/", 0) == -1 ||
+	    repo_find(&r, base) == NULL) {
+		common_warn(0, _("%s is neither a snapshot repository nor a "
+		    "snapshot"), common_quote(arg));
+		free(dir);
+		return XS_FILES;
+	}
+	m = repo_manifest_path(&r, base);
+	t = repo_tree_path(&r, base);
+	if (m == NULL || t == NULL)
+		err(XS_FILES, NULL);
+	status = verify_one(m, t, o);
+	free(m);
+	free(t);
+	free(dir);
+	repo_close(&r);
+	return status;
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct opts o;
+	int status;
+
+	parse(argc, argv, TAKES_JOBS | TAKES_VERBOSE | TAKES_JSON, &o);
+	if (argc - optind == 1)
+		status = verify_repo(argv[optind], &o);
+	else {
+		operands(argc, argv, 2);
+		status = verify_one(argv[optind], argv[optind + 1], &o);
+	}
 	if (fflush(stdout) == EOF) {
 		common_warn(errno, _("write error"));
 		return XS_FILES;

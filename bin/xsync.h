@@ -9,12 +9,66 @@
 #define XS_USAGE	1	/* rsync: syntax or usage error */
 #define XS_DIFFER	2	/* verify: the tree differs */
 #define XS_FILES	3	/* rsync: errors selecting input/output files */
+#define XS_IO		11	/* rsync: error in file I/O */
 #define XS_PARTIAL	23	/* rsync: partial transfer due to error */
 #define XS_VANISHED	24	/* rsync: some source files vanished */
 #define XS_DEL_LIMIT	25	/* rsync: --max-delete stopped deletions */
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct filter;
+struct mirror_item;
+struct mirror_event;
+struct mirror_stats;
+
+/* The include and exclude options, shared by the mirror and snapshot. */
+enum {
+	OPT_EXCLUDE = 200,
+	OPT_INCLUDE,
+	OPT_EXCLUDE_FROM,
+	OPT_INCLUDE_FROM,
+	OPT_FILTER_LAST = OPT_INCLUDE_FROM
+};
+#define XSYNC_FILTER_OPTIONS \
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE }, \
+	{ "include", required_argument, NULL, OPT_INCLUDE }, \
+	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM }, \
+	{ "include-from", required_argument, NULL, OPT_INCLUDE_FROM }, \
+	{ "filter", required_argument, NULL, 'f' }
+
+/* Add the rule of one of those options (or -f); exits on a bad one. */
+void	xsync_filter_option(struct filter *, int, const char *);
+
+/* How the mirror and snapshot show what they do. */
+struct xsync_view {
+	int		 itemize;	/* -i given this many times */
+	int		 verbose;
+	bool		 quiet;
+	bool		 progress;	/* --progress */
+	bool		 progress2;	/* --info=progress2 */
+	bool		 errors;	/* exit 23 */
+	bool		 vanished;	/* exit 24 */
+	unsigned	 xfers;
+	uint64_t	 done;		/* bytes of the files handled */
+	struct timespec	 start;
+	const struct mirror_stats *st;
+};
+
+/* mirror_ops callbacks; the argument is a struct xsync_view. */
+void	xsync_view_item(void *, const struct mirror_item *);
+void	xsync_view_report(void *, const struct mirror_event *);
+void	xsync_print_stats(const struct mirror_stats *);
+
 /* xsync [OPTION]... SRC... DST.  Returns the exit status. */
 int	xsync_mirror(int, char **);
+
+/* The repository subcommands (xsync_repo.c). */
+int	xsync_snapshot(int, char **);
+int	xsync_list(int, char **);
+int	xsync_prune(int, char **);
+int	xsync_diff(int, char **);
 
 /* Print the list of subcommands (for --help). */
 void	xsync_commands_help(void);

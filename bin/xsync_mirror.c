@@ -27,13 +27,9 @@
 #include "xsync.h"
 
 enum {
-	OPT_DELETE = 256,
+	OPT_DELETE = OPT_FILTER_LAST + 1,
 	OPT_DELETE_EXCLUDED,
 	OPT_MAX_DELETE,
-	OPT_EXCLUDE,
-	OPT_INCLUDE,
-	OPT_EXCLUDE_FROM,
-	OPT_INCLUDE_FROM,
 	OPT_LINK_DEST,
 	OPT_REFLINK_DEST,
 	OPT_PROGRESS,
@@ -64,11 +60,7 @@ static const struct option longopts[] = {
 	{ "delete-during", no_argument, NULL, OPT_DELETE },
 	{ "delete-excluded", no_argument, NULL, OPT_DELETE_EXCLUDED },
 	{ "max-delete", required_argument, NULL, OPT_MAX_DELETE },
-	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-	{ "include", required_argument, NULL, OPT_INCLUDE },
-	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM },
-	{ "include-from", required_argument, NULL, OPT_INCLUDE_FROM },
-	{ "filter", required_argument, NULL, 'f' },
+	XSYNC_FILTER_OPTIONS,
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "itemize-changes", no_argument, NULL, 'i' },
 	{ "checksum", no_argument, NULL, 'c' },
@@ -83,21 +75,6 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
-};
-
-/* What the callbacks need to print. */
-struct view {
-	int		 itemize;	/* -i given this many times */
-	int		 verbose;
-	bool		 quiet;
-	bool		 progress;	/* --progress */
-	bool		 progress2;	/* --info=progress2 */
-	bool		 errors;	/* exit 23 */
-	bool		 vanished;	/* exit 24 */
-	unsigned	 xfers;
-	uint64_t	 done;		/* bytes of the files handled */
-	struct timespec	 start;
-	const struct mirror_stats *st;
 };
 
 static void
@@ -159,7 +136,7 @@ put_path(const char *p)
 }
 
 static double
-elapsed(const struct view *v)
+elapsed(const struct xsync_view *v)
 {
 	struct timespec now;
 
@@ -187,7 +164,7 @@ commas(uint64_t n, char *buf, size_t len)
 }
 
 static void
-show_progress(struct view *v, const struct mirror_item *it)
+show_progress(struct xsync_view *v, const struct mirror_item *it)
 {
 	char a[32];
 	double t = elapsed(v);
@@ -208,10 +185,10 @@ show_progress(struct view *v, const struct mirror_item *it)
 	}
 }
 
-static void
-on_item(void *arg, const struct mirror_item *it)
+void
+xsync_view_item(void *arg, const struct mirror_item *it)
 {
-	struct view *v = arg;
+	struct xsync_view *v = arg;
 	char code[12];
 	const char *arrow;
 
@@ -251,8 +228,8 @@ on_item(void *arg, const struct mirror_item *it)
 		show_progress(v, it);
 }
 
-static void
-on_report(void *arg, const struct mirror_event *ev)
+void
+xsync_view_report(void *arg, const struct mirror_event *ev)
 {
 	static const char *const what[] = {
 		[ME_VANISHED] = N_("file has vanished: %s"),
@@ -272,7 +249,7 @@ on_report(void *arg, const struct mirror_event *ev)
 		[ME_OTHER_FS] = NULL,
 		[ME_REF] = N_("cannot open reference directory %s"),
 	};
-	struct view *v = arg;
+	struct xsync_view *v = arg;
 
 	if (ev->kind == ME_VANISHED || ev->kind == ME_CHANGED)
 		v->vanished = true;
@@ -287,8 +264,8 @@ on_report(void *arg, const struct mirror_event *ev)
 	common_warn(ev->err, _(what[ev->kind]), common_quote(ev->path));
 }
 
-static void
-print_stats(const struct mirror_stats *s)
+void
+xsync_print_stats(const struct mirror_stats *s)
 {
 	char a[32], b[32];
 
@@ -329,6 +306,34 @@ load_rules(struct filter *f, enum filter_kind kind, const char *path)
 	}
 	if (fp != stdin)
 		fclose(fp);
+}
+
+void
+xsync_filter_option(struct filter *f, int ch, const char *arg)
+{
+	switch (ch) {
+	case OPT_EXCLUDE:
+	case OPT_INCLUDE:
+		if (filter_add(f, ch == OPT_EXCLUDE ? FILTER_EXCLUDE :
+		    FILTER_INCLUDE, arg) == -1) {
+			common_warn(errno, _("invalid pattern %s"),
+			    common_quote_arg(arg));
+			common_try_help();
+		}
+		break;
+	case OPT_EXCLUDE_FROM:
+	case OPT_INCLUDE_FROM:
+		load_rules(f, ch == OPT_EXCLUDE_FROM ? FILTER_EXCLUDE :
+		    FILTER_INCLUDE, arg);
+		break;
+	default:
+		if (filter_rule(f, arg) == -1) {
+			common_warn(0, _("unsupported filter rule %s"),
+			    common_quote_arg(arg));
+			common_try_help();
+		}
+		break;
+	}
 }
 
 static long
@@ -394,7 +399,7 @@ xsync_mirror(int argc, char **argv)
 	struct mirror_ops ops;
 	struct mirror *m;
 	struct filter f;
-	struct view v;
+	struct xsync_view v;
 	struct stat st;
 	const char *dst;
 	char *name;
@@ -465,26 +470,10 @@ xsync_mirror(int argc, char **argv)
 			break;
 		case OPT_EXCLUDE:
 		case OPT_INCLUDE:
-			if (filter_add(&f, ch == OPT_EXCLUDE ? FILTER_EXCLUDE :
-			    FILTER_INCLUDE, optarg) == -1) {
-				common_warn(errno, _("invalid pattern %s"),
-				    common_quote_arg(optarg));
-				common_try_help();
-			}
-			have_rules = true;
-			break;
 		case OPT_EXCLUDE_FROM:
 		case OPT_INCLUDE_FROM:
-			load_rules(&f, ch == OPT_EXCLUDE_FROM ?
-			    FILTER_EXCLUDE : FILTER_INCLUDE, optarg);
-			have_rules = true;
-			break;
 		case 'f':
-			if (filter_rule(&f, optarg) == -1) {
-				common_warn(0, _("unsupported filter rule %s"),
-				    common_quote_arg(optarg));
-				common_try_help();
-			}
+			xsync_filter_option(&f, ch, optarg);
 			have_rules = true;
 			break;
 		case 'n':
@@ -574,9 +563,10 @@ xsync_mirror(int argc, char **argv)
 			return XS_FILES;
 		}
 	raise_fd_limit();
-	ops.item = on_item;
-	ops.report = on_report;
+	ops.item = xsync_view_item;
+	ops.report = xsync_view_report;
 	ops.record = NULL;
+	ops.stored_hash = NULL;
 	ops.arg = &v;
 	if ((m = mirror_new(&o, &ops)) == NULL)
 		err(XS_FILES, NULL);
@@ -621,7 +611,7 @@ xsync_mirror(int argc, char **argv)
 		    "(%" PRIu64 " skipped)"), mirror_stats(m)->skipped_deletes);
 	}
 	if (stats && !v.quiet)
-		print_stats(mirror_stats(m));
+		xsync_print_stats(mirror_stats(m));
 	status = v.errors ? XS_PARTIAL : mirror_stats(m)->skipped_deletes ?
 	    XS_DEL_LIMIT : v.vanished ? XS_VANISHED : XS_OK;
 	mirror_free(m);

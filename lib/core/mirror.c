@@ -41,6 +41,7 @@ struct mirror {
 	long		 deletions;
 	unsigned	 seq;
 	int		 droot;		/* the destination root, for -H */
+	const char	*droot_path;
 	dev_t		 sdev;		/* the source root's device, for -x */
 	char		*hbuf;		/* for -c */
 };
@@ -400,7 +401,8 @@ new_file(struct mirror *m, int dfd, char *tmp, size_t len)
 
 	tmp[0] = '\0';
 	if (!m->no_tmpfile) {
-		fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		/* Readable: a manifest hashes what was written through it. */
+		fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 		if (fd != -1)
 			return fd;
 		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
@@ -408,21 +410,22 @@ new_file(struct mirror *m, int dfd, char *tmp, size_t len)
 		m->no_tmpfile = true;
 	}
 	tmp_name(m, tmp, len);
-	return openat(dfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	return openat(dfd, tmp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
 }
 
 static void
 emit_record(struct mirror *m, const struct level *lv, const char *name,
     const struct stat *s, const struct stat *dst, enum strategy strat,
     const unsigned char *hash, int data_fd, const char *first, bool post,
-    bool quiet)
+    bool quiet, bool same_data)
 {
 	struct record rec;
 	char *dpath;
 
 	if (!m->o.records || m->ops.record == NULL)
 		return;
-	dpath = name != NULL ? walk_join(lv->dpath, name) : NULL;
+	dpath = name != NULL && strcmp(name, ".") != 0 ?
+	    walk_join(lv->dpath, name) : NULL;
 	memset(&rec, 0, sizeof(rec));
 	rec.dst = dpath != NULL ? dpath : lv->dpath;
 	rec.src = rec.dst;
@@ -434,6 +437,7 @@ emit_record(struct mirror *m, const struct level *lv, const char *name,
 	rec.first = first;
 	rec.post = post;
 	rec.quiet = quiet;
+	rec.same_data = same_data;
 	m->ops.record(m->ops.arg, &rec);
 	free(dpath);
 }
@@ -448,7 +452,7 @@ emit_record(struct mirror *m, const struct level *lv, const char *name,
 static enum strategy
 write_file(struct mirror *m, const struct level *lv, int from,
     const char *sname, const char *dname, const struct stat *s,
-    bool exists, bool clone_only, uint64_t *bytes)
+    bool exists, bool clone_only, bool ref, uint64_t *bytes)
 {
 	struct transfer t;
 	struct meta_result res;
@@ -500,7 +504,7 @@ write_file(struct mirror *m, const struct level *lv, int from,
 	*bytes = t.bytes;
 	if (m->o.records && fstat(fd, &dst) == 0)
 		emit_record(m, lv, dname, s, &dst, t.used,
-		    t.hashed ? t.hash : NULL, fd, NULL, false, false);
+		    t.hashed ? t.hash : NULL, fd, NULL, false, false, ref);
 	close(fd);
 	return t.used;
 fail:
@@ -511,6 +515,25 @@ out:
 	close(fd);
 	errno = e;
 	return STRATEGY_NONE;
+}
+
+/*
+ * The hash a manifest recorded for the destination or reference copy
+ * name (as it is now, st), so that -c reads only the source.
+ */
+static bool
+known_hash(struct mirror *m, const struct level *lv, const char *name,
+    const struct stat *st, unsigned char *out)
+{
+	char *rel;
+	bool ok;
+
+	if (m->ops.stored_hash == NULL ||
+	    (rel = relpath(lv, name, false)) == NULL)
+		return false;
+	ok = m->ops.stored_hash(m->ops.arg, rel, st, out);
+	free(rel);
+	return ok;
 }
 
 /*
@@ -529,7 +552,8 @@ ref_matches(struct mirror *m, const struct level *lv, int i,
 	if (!m->o.checksum)
 		return true;
 	return hash_at(m, lv->sfd, name, s->st_size, a) == 0 &&
-	    hash_at(m, lv->rfd[i], name, r->st_size, b) == 0 &&
+	    (known_hash(m, lv, name, r, b) ||
+	    hash_at(m, lv->rfd[i], name, r->st_size, b) == 0) &&
 	    memcmp(a, b, HASH_LEN) == 0;
 }
 
@@ -582,7 +606,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			if (fd == -1)
 				continue;
 			used = write_file(m, lv, fd, sname, dname, s, false,
-			    true, &bytes);
+			    true, true, &bytes);
 			if (used != STRATEGY_NONE)
 				goto done;
 			if (!backend_unsupported(errno)) {
@@ -599,7 +623,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			    walk_stat(lv->dfd, dname, false, &d) == 0)
 				emit_record(m, lv, dname, s, &d,
 				    STRATEGY_HARDLINK, NULL, -1, NULL, false,
-				    false);
+				    false, true);
 			item(m, rel, 'h', 'f', 0, NULL, s, STRATEGY_HARDLINK,
 			    (uint64_t)s->st_size);
 			return 1;
@@ -609,7 +633,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 		    O_NOFOLLOW | O_CLOEXEC)) == -1)
 			continue;
 		used = write_file(m, lv, fd, sname, dname, s, false, false,
-		    &bytes);
+		    true, &bytes);
 		if (used == STRATEGY_NONE) {
 			close(fd);
 			return 1;	/* reported */
@@ -633,17 +657,20 @@ later_link(struct mirror *m, const struct level *lv, const char *dname,
 {
 	const char *first;
 	struct stat f;
-	char tmp[64];
+	char tmp[64], *full = NULL;
 
 	if (!m->o.hard_links || s->st_nlink < 2 ||
 	    (first = inomap_get(&m->links, s->st_dev, s->st_ino)) == NULL)
 		return false;
+	if (m->o.records)
+		full = walk_join(m->droot_path, first);
 	if (d != NULL && m->droot >= 0 &&
 	    walk_stat(m->droot, first, false, &f) == 0 &&
 	    f.st_dev == d->st_dev && f.st_ino == d->st_ino) {
 		item(m, rel, 'h', 'f', 0, first, s, STRATEGY_NONE, 0);
 		emit_record(m, lv, dname, s, d, STRATEGY_HARDLINK, NULL, -1,
-		    first, false, true);
+		    full, false, true, false);
+		free(full);
 		return true;
 	}
 	if (!m->o.dry_run) {
@@ -654,12 +681,14 @@ later_link(struct mirror *m, const struct level *lv, const char *dname,
 			report(m, ME_CREATE, errno, lv->dpath, dname);
 			if (d != NULL)
 				unlinkat(lv->dfd, tmp, 0);
+			free(full);
 			return true;
 		}
 		if (walk_stat(lv->dfd, dname, false, &f) == 0)
 			emit_record(m, lv, dname, s, &f, STRATEGY_HARDLINK,
-			    NULL, -1, first, false, false);
+			    NULL, -1, full, false, false, false);
 	}
+	free(full);
 	item(m, rel, 'h', 'f', d == NULL ? MI_NEW : 0, first, s,
 	    STRATEGY_HARDLINK, 0);
 	return true;
@@ -688,7 +717,8 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 		same = d->st_size == s->st_size && same_time(d, s);
 		if (m->o.checksum && d->st_size == s->st_size) {
 			same = hash_at(m, lv->sfd, sname, s->st_size, a) == 0 &&
-			    hash_at(m, lv->dfd, dname, d->st_size, b) == 0 &&
+			    (known_hash(m, lv, dname, d, b) ||
+			    hash_at(m, lv->dfd, dname, d->st_size, b) == 0) &&
 			    memcmp(a, b, HASH_LEN) == 0;
 		}
 		/* rsync -c marks every file it sends as differing in content. */
@@ -705,7 +735,7 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 				if (walk_stat(lv->dfd, dname, false, &n) == 0)
 					emit_record(m, lv, dname, s, &n,
 					    STRATEGY_SKIP, NULL, -1, NULL,
-					    false, true);
+					    false, true, true);
 			}
 			return;
 		}
@@ -732,7 +762,7 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 		return;
 	}
 	used = write_file(m, lv, fd, sname, dname, s, d != NULL, false,
-	    &bytes);
+	    false, &bytes);
 	if (used != STRATEGY_NONE) {
 		struct stat after;
 
@@ -792,7 +822,7 @@ ref_other(struct mirror *m, const struct level *lv, const char *sname,
 				emit_record(m, lv, dname, s, &d,
 				    target != NULL ? STRATEGY_SYMLINK :
 				    STRATEGY_MKNOD, NULL, -1, NULL, false,
-				    false);
+				    false, false);
 		}
 		item(m, rel, 'h', type_char(s->st_mode), 0, target, s,
 		    STRATEGY_HARDLINK, 0);
@@ -826,7 +856,7 @@ do_symlink(struct mirror *m, const struct level *lv, const char *sname,
 		fix_attrs(m, lv, sname, dname, s, flags);
 		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
 			emit_record(m, lv, dname, s, &n, STRATEGY_SYMLINK,
-			    NULL, -1, NULL, false, true);
+			    NULL, -1, NULL, false, true, false);
 		goto done;
 	}
 	flags = d == NULL ? MI_NEW : MI_CHECKSUM;
@@ -860,7 +890,7 @@ do_symlink(struct mirror *m, const struct level *lv, const char *sname,
 		}
 		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
 			emit_record(m, lv, dname, s, &n, STRATEGY_SYMLINK,
-			    NULL, -1, NULL, false, false);
+			    NULL, -1, NULL, false, false, false);
 	}
 	item(m, rel, 'c', 'L', flags, target, s, STRATEGY_SYMLINK, 0);
 done:
@@ -891,7 +921,7 @@ do_special(struct mirror *m, const struct level *lv, const char *sname,
 		fix_attrs(m, lv, sname, dname, s, flags);
 		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
 			emit_record(m, lv, dname, s, &n, STRATEGY_MKNOD, NULL,
-			    -1, NULL, false, true);
+			    -1, NULL, false, true, false);
 		return;
 	}
 	flags = d == NULL ? MI_NEW : MI_CHECKSUM;
@@ -923,7 +953,7 @@ do_special(struct mirror *m, const struct level *lv, const char *sname,
 		}
 		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
 			emit_record(m, lv, dname, s, &n, STRATEGY_MKNOD, NULL,
-			    -1, NULL, false, false);
+			    -1, NULL, false, false, false);
 	}
 	item(m, rel, 'c', t, flags, NULL, s, STRATEGY_MKNOD, 0);
 }
@@ -995,7 +1025,7 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 	if (m->o.records && lv->dfd >= 0 &&
 	    walk_stat(lv->dfd, dname, false, &n) == 0)
 		emit_record(m, lv, dname, s, &n, STRATEGY_MKDIR, NULL, -1,
-		    NULL, false, !made);
+		    NULL, false, !made, false);
 	/* The root is "./" itself but "" to its entries. */
 	root = strcmp(rel, "./") == 0;
 	sub.rel = root ? "" : rel;
@@ -1058,7 +1088,7 @@ attrs:
 		}
 		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
 			emit_record(m, lv, dname, s, &n, STRATEGY_MKDIR, NULL,
-			    -1, NULL, true, !made);
+			    -1, NULL, true, !made, false);
 	}
 out:
 	close_level(&sub);
@@ -1367,6 +1397,7 @@ mirror_run(struct mirror *m, const char *src, const char *dst,
 	if (m->droot >= 0)
 		close(m->droot);
 	m->droot = up.dfd >= 0 ? dup(up.dfd) : -1;
+	m->droot_path = dst;
 	open_refs(m, &up, up.dfd >= 0 ? up.dfd : AT_FDCWD, dst);
 	if (name == NULL) {
 		/* "src/": the root itself, as the entry "." of itself. */
@@ -1435,6 +1466,7 @@ mirror_file(struct mirror *m, const char *src, const char *dst)
 	if (m->droot >= 0)
 		close(m->droot);
 	m->droot = dup(up.dfd);
+	m->droot_path = ddir;
 	m->sdev = s.st_dev;
 	do_entry(m, &up, sbase, dbase, &s,
 	    walk_stat(up.dfd, dbase, false, &d) == 0);

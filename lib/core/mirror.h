@@ -114,6 +114,13 @@ struct mirror_ops {
 	void		(*report)(void *, const struct mirror_event *);
 	/* With mirror_opts.records; may be NULL. */
 	void		(*record)(void *, const struct record *);
+	/*
+	 * -c: the XXH3-128 a manifest holds for the destination (or
+	 * reference) copy of path, whose metadata is st; false when none
+	 * is known and the copy must be read.  May be NULL.
+	 */
+	bool		(*stored_hash)(void *, const char *path,
+			    const struct stat *st, unsigned char *out);
 	void		*arg;
 };
 

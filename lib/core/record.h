@@ -28,6 +28,7 @@ struct record {
 	const char	*first;		/* dst is a later link of this path */
 	bool		 quiet;		/* a directory that was already there */
 	bool		 post;		/* a directory's metadata is final */
+	bool		 same_data;	/* the data is the reference's or dst's */
 };
 
 #endif
