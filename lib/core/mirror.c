@@ -588,7 +588,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			if (!seen)
 				*flags_out = flags | (r.st_size != s->st_size ?
 				    MI_SIZE : 0) | (same_time(&r, s) ? 0 :
-				    MI_TIME);
+				    MI_TIME) | (m->o.checksum ? MI_CHECKSUM : 0);
 			seen = true;
 			continue;
 		}
