@@ -3,10 +3,20 @@
 # Works with the bash-completion package when it is loaded, and falls back
 # to plain compgen when its helpers (_init_completion, _filedir) are absent.
 #
-# xsync takes a command first, then that command's options, then its
-# operands: options are offered only before the first operand.
+# xsync mirrors when its first word is not a command (rsync's options and
+# operands, in any order); a command comes first, then that command's
+# options, then its operands: options are offered only before the first
+# operand.
 
-_xsync_commands='manifest verify export'
+_xsync_commands='snapshot list prune diff verify manifest export'
+
+_xsync_mirror_opts='-a --archive -r --recursive -l --links -p --perms -t --times
+    -o --owner -g --group -D --devices --specials -H --hard-links -A --acls
+    -X --xattrs -x --one-file-system --delete --delete-during
+    --delete-excluded --max-delete= --exclude= --include= --exclude-from=
+    --include-from= -f --filter= -n --dry-run -i --itemize-changes
+    -c --checksum --link-dest= --reflink-dest= --progress -P --info=
+    --stats -v --verbose -q --quiet --numeric-ids --help --version'
 
 # _xsync_files [-d]: complete file names (directories only with -d) for $cur.
 _xsync_files()
@@ -32,6 +42,15 @@ _xsync_opts()
         manifest) echo '-j --jobs= -o --output= --help --version' ;;
         verify) echo '-j --jobs= --json -v --verbose --help --version' ;;
         export) echo '--format= -o --output= --help --version' ;;
+        snapshot) echo '--link --wait -c --checksum -x --one-file-system
+            --exclude= --include= --exclude-from= --include-from= -f
+            --filter= -i --itemize-changes -v --verbose -q --quiet --stats
+            --progress -j --jobs= --help' ;;
+        list) echo '-h --human-readable --help' ;;
+        prune) echo '--keep-last= --keep-hourly= --keep-daily= --keep-weekly=
+            --keep-monthly= --keep-yearly= -n --dry-run -v --verbose --wait
+            --help' ;;
+        diff) echo '--help' ;;
     esac
 }
 
@@ -62,19 +81,33 @@ _xsync()
         fi
     fi
 
-    # The command.
-    if ((cword <= 1)); then
-        if [[ $cur == -* ]]; then
-            mapfile -t COMPREPLY < <(compgen -W '--help --version' -- "$cur")
-        else
-            mapfile -t COMPREPLY < <(compgen -W "$_xsync_commands" -- "$cur")
-        fi
+    # The command, or the mirror's options and operands.
+    if ((cword <= 1)) && [[ $cur != -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$_xsync_commands" -- "$cur")
+        _xsync_files
         return 0
     fi
     local cmd=${words[1]}
     case $cmd in
-        manifest | verify | export) ;;
-        *) return 0 ;;
+        manifest | verify | export | snapshot | list | prune | diff) ;;
+        *)
+            if $split; then
+                case $prev in
+                    --info) mapfile -t COMPREPLY < <(compgen -W 'progress2 stats' -- "$cur") ;;
+                    --exclude-from | --include-from) _xsync_files ;;
+                    --link-dest | --reflink-dest) _xsync_files -d ;;
+                    *) COMPREPLY=() ;;
+                esac
+            elif [[ $cur == -* ]]; then
+                mapfile -t COMPREPLY < <(compgen -W "$_xsync_mirror_opts" -- "$cur")
+                if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]]; then
+                    compopt -o nospace 2>/dev/null
+                fi
+            else
+                _xsync_files
+            fi
+            return 0
+            ;;
     esac
 
     # Readline replaces only the text after '=' when '=' is a word break;
@@ -186,8 +219,11 @@ _xsync()
     fi
 
     case $cmd:$nargs in
-        manifest:0)
+        manifest:0 | snapshot:0 | snapshot:1 | list:0 | prune:0)
             _xsync_files -d
+            ;;
+        diff:0 | diff:1)
+            _xsync_files
             ;;
         verify:0 | export:0)
             _xsync_files

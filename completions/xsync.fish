@@ -78,3 +78,74 @@ complete -c xsync -n '__fish_xsync_opts_for export' -l format -x -a 'mtree\t"mtr
 xxhsum\t"Checksum list, for xxhsum -H2 -c"' -d 'Output format'
 complete -c xsync -n '__fish_xsync_opts_for export' -s o -l output -r -F -d 'Write to FILE, atomically'
 complete -c xsync -n '__fish_xsync_operand export 0' -F
+
+# The mirror: xsync [OPTION]... SRC... DST when the first word is no command.
+function __fish_xsync_mirror
+    set -l tokens (commandline -opc)
+    test (count $tokens) -ge 2; or return 0
+    not contains -- $tokens[2] snapshot list prune diff verify manifest export
+end
+complete -c xsync -n __fish_xsync_mirror -F
+complete -c xsync -n __fish_xsync_mirror -s a -l archive -d 'The same as -rlptgoD'
+complete -c xsync -n __fish_xsync_mirror -s r -l recursive -d 'Copy directories'
+complete -c xsync -n __fish_xsync_mirror -s l -l links -d 'Copy symbolic links as links'
+complete -c xsync -n __fish_xsync_mirror -s p -l perms -d 'Keep permissions'
+complete -c xsync -n __fish_xsync_mirror -s t -l times -d 'Keep modification times'
+complete -c xsync -n __fish_xsync_mirror -s o -l owner -d 'Keep the owner'
+complete -c xsync -n __fish_xsync_mirror -s g -l group -d 'Keep the group'
+complete -c xsync -n __fish_xsync_mirror -s D -d 'The same as --devices --specials'
+complete -c xsync -n __fish_xsync_mirror -l devices -d 'Copy devices'
+complete -c xsync -n __fish_xsync_mirror -l specials -d 'Copy FIFOs and sockets'
+complete -c xsync -n __fish_xsync_mirror -s H -l hard-links -d 'Keep hard links'
+complete -c xsync -n __fish_xsync_mirror -s A -l acls -d 'Keep ACLs'
+complete -c xsync -n __fish_xsync_mirror -s X -l xattrs -d 'Keep extended attributes'
+complete -c xsync -n __fish_xsync_mirror -s x -l one-file-system -d 'Stay on one filesystem'
+complete -c xsync -n __fish_xsync_mirror -l delete -d 'Delete what the source lacks'
+complete -c xsync -n __fish_xsync_mirror -l delete-during -d 'The same as --delete'
+complete -c xsync -n __fish_xsync_mirror -l delete-excluded -d 'Delete excluded entries too'
+complete -c xsync -n __fish_xsync_mirror -l max-delete -x -d 'Delete at most N entries'
+complete -c xsync -n __fish_xsync_mirror -l exclude -x -d 'Exclude what matches PATTERN'
+complete -c xsync -n __fish_xsync_mirror -l include -x -d 'Keep what matches PATTERN'
+complete -c xsync -n __fish_xsync_mirror -l exclude-from -r -F -d 'Exclude patterns from FILE'
+complete -c xsync -n __fish_xsync_mirror -l include-from -r -F -d 'Include patterns from FILE'
+complete -c xsync -n __fish_xsync_mirror -s f -l filter -x -d 'A filter rule'
+complete -c xsync -n __fish_xsync_mirror -s n -l dry-run -d 'Change nothing'
+complete -c xsync -n __fish_xsync_mirror -s i -l itemize-changes -d 'A line per change'
+complete -c xsync -n __fish_xsync_mirror -s c -l checksum -d 'Compare content'
+complete -c xsync -n __fish_xsync_mirror -l link-dest -x -a '(__fish_complete_directories (commandline -ct))' -d 'Hard link files unchanged in DIR'
+complete -c xsync -n __fish_xsync_mirror -l reflink-dest -x -a '(__fish_complete_directories (commandline -ct))' -d 'Clone files unchanged in DIR'
+complete -c xsync -n __fish_xsync_mirror -s P -l progress -d 'A line per file written'
+complete -c xsync -n __fish_xsync_mirror -l info -x -a 'progress2 stats' -d 'progress2: the whole transfer'
+complete -c xsync -n __fish_xsync_mirror -l stats -d 'Counts and sizes at the end'
+complete -c xsync -n __fish_xsync_mirror -s v -l verbose -d 'Names of what changes'
+complete -c xsync -n __fish_xsync_mirror -s q -l quiet -d 'Only errors'
+complete -c xsync -n __fish_xsync_mirror -l numeric-ids -d 'Accepted'
+
+# snapshot [OPTION]... SRC REPO, list REPO, prune --keep-KIND=N REPO, diff A B
+complete -c xsync -n __fish_xsync_needs_command -a snapshot -d 'Take a snapshot into a repository'
+complete -c xsync -n __fish_xsync_needs_command -a list -d 'List the snapshots of a repository'
+complete -c xsync -n __fish_xsync_needs_command -a prune -d 'Delete the snapshots a policy does not keep'
+complete -c xsync -n __fish_xsync_needs_command -a diff -d 'What changed between two snapshots'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l link -d 'Hard link unchanged files, never clone'
+complete -c xsync -n '__fish_xsync_opts_for snapshot; or __fish_xsync_opts_for prune' -l wait -d 'Wait for another run to end'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s c -l checksum -d 'Compare with the stored hashes'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s x -l one-file-system -d 'Stay on one filesystem'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l exclude -x -d 'Exclude what matches PATTERN'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l include -x -d 'Keep what matches PATTERN'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l exclude-from -r -F -d 'Exclude patterns from FILE'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l include-from -r -F -d 'Include patterns from FILE'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s f -l filter -x -d 'A filter rule'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s i -l itemize-changes -d 'A line per change'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s v -l verbose -d 'A summary line'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s q -l quiet -d 'Only errors'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l stats -d 'Counts and sizes at the end'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l progress -d 'A line per file written'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s j -l jobs -x -d 'Hash with N threads'
+complete -c xsync -n '__fish_xsync_operand snapshot 0; or __fish_xsync_operand snapshot 1; or __fish_xsync_operand list 0; or __fish_xsync_operand prune 0' -x -a '(__fish_complete_directories (commandline -ct))'
+complete -c xsync -n '__fish_xsync_opts_for list' -s h -l human-readable -d 'Sizes in K, M, G'
+for kind in last hourly daily weekly monthly yearly
+    complete -c xsync -n '__fish_xsync_opts_for prune' -l keep-$kind -x -d "Keep $kind snapshots"
+end
+complete -c xsync -n '__fish_xsync_opts_for prune' -s n -l dry-run -d 'Delete nothing'
+complete -c xsync -n '__fish_xsync_opts_for prune' -s v -l verbose -d 'What is kept and why'
+complete -c xsync -n '__fish_xsync_operand diff 0; or __fish_xsync_operand diff 1' -F
