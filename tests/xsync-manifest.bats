@@ -398,9 +398,12 @@ PY
 	assert_output --partial "missing operand"
 	run "$XSYNC" frobnicate
 	assert_failure 1
-	run "$XSYNC" verify onlyone
+	run "$XSYNC" verify
 	assert_failure 1
 	assert_output --partial "missing operand"
+	run "$XSYNC" verify onlyone
+	assert_failure 3
+	assert_output --partial "cannot verify 'onlyone'"
 	run "$XSYNC" verify --format=mtree a b
 	assert_failure 1
 	run "$XSYNC" export --format=tar M
