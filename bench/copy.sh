@@ -82,37 +82,7 @@ fi
 mkdir -p "$BENCH_DIR" "$W"
 bench_lock "$BENCH_DIR"
 
-# --- loop filesystems, each on a fresh mount point ----------------------
-MOUNTS=()
-cleanup() {
-	local i
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" || true
-		rmdir "${MOUNTS[i]}" 2>/dev/null || true
-	done
-	[ -n "${KEEP:-}" ] || rm -f "$W"/*.img
-}
-trap cleanup EXIT
-
-# fs TYPE SIZE: a new filesystem on a sparse image, mounted; sets MNT.
-fs() {
-	local img=$W/$1.img
-	rm -f "$img"
-	truncate -s "$2" "$img"
-	case $1 in
-	xfs) mkfs.xfs -q -f -m reflink=1 "$img" ;;
-	btrfs) mkfs.btrfs -q -f "$img" >/dev/null ;;
-	ext4) mkfs.ext4 -q -F "$img" ;;
-	tmpfs) rm -f "$img" ;;
-	esac
-	MNT=$(mktemp -d "$W/mnt.$1.XXXXXX")
-	MOUNTS+=("$MNT")
-	if [ "$1" = tmpfs ]; then
-		mount -t tmpfs -o "size=$2" tmpfs "$MNT"
-	else
-		mount -o loop "$img" "$MNT"
-	fi
-}
+trap fs_cleanup EXIT
 
 # need_xfs, need_ext4: the one XFS (XFS) and ext4 (EXT4) the cases share.
 need_xfs() {

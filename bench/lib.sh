@@ -142,3 +142,37 @@ steal_report() {
 		END { d = tot[2] - tot[1]; p = d > 0 ? 100 * (st[2] - st[1]) / d : 0
 		    printf "CPU steal during the run: %.0f%%.\n", p }'
 }
+
+# --- loop filesystems, each on a fresh mount point ----------------------
+# fs_cleanup (the caller's EXIT trap) unmounts them and removes the images
+# (unless KEEP is set).
+MOUNTS=()
+fs_cleanup() {
+	local i
+	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" || true
+		rmdir "${MOUNTS[i]}" 2>/dev/null || true
+	done
+	[ -n "${KEEP:-}" ] || rm -f "$W"/*.img
+}
+
+# fs TYPE SIZE: a new filesystem on a sparse image, mounted; sets MNT.
+fs() {
+	local img=$W/$1.img
+	rm -f "$img"
+	truncate -s "$2" "$img"
+	case $1 in
+	xfs) mkfs.xfs -q -f -m reflink=1 "$img" ;;
+	btrfs) mkfs.btrfs -q -f "$img" >/dev/null ;;
+	ext4) mkfs.ext4 -q -F "$img" ;;
+	tmpfs) rm -f "$img" ;;
+	esac
+	MNT=$(mktemp -d "$W/mnt.$1.XXXXXX")
+	MOUNTS+=("$MNT")
+	if [ "$1" = tmpfs ]; then
+		mount -t tmpfs -o "size=$2" tmpfs "$MNT"
+	else
+		mount -o loop "$img" "$MNT"
+	fi
+}
+
