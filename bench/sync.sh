@@ -89,6 +89,7 @@ after_run() {
 	case $1 in
 	0)
 		[ -n "$RSYNC_NEW" ] || return 0
+		[ "$SAME_CHECK" != 1 ] || same_as_source "$RSYNC_NEW"
 		rm -rf "$RSYNC_NEW"
 		;;
 	1)
@@ -106,9 +107,6 @@ after_run() {
 		ln -sfn "$FIRST" "$REPO/latest"
 		;;
 	esac
-	if [ "$SAME_CHECK" = 1 ] && [ "$1" = 0 ] && [ -n "$RSYNC_CHECK" ]; then
-		same_as_source "$RSYNC_CHECK"
-	fi
 	sync
 }
 
@@ -120,7 +118,7 @@ echo "Load average at the start: $(load)."
 steal_start
 
 for c in $CASES; do
-	RSYNC_NEW="" RSYNC_CHECK="" REPO="" FIRST="" SAME_CHECK=0
+	RSYNC_NEW="" REPO="" FIRST="" SAME_CHECK=0
 	case $c in
 	noop-xfs)
 		[ -n "${XFS:-}" ] || { fs xfs 8G; XFS=$MNT; }
@@ -159,7 +157,6 @@ for c in $CASES; do
 		[ "$c" != snap-xfs-link ] || opt=(--link)
 		# The untimed first runs are checked against the source.
 		SAME_CHECK=1
-		RSYNC_CHECK=$RSYNC_NEW
 		run "rsync check" "$(q rsync -a --link-dest=../prev "$SRC/" "$RSYNC_NEW/")"
 		after_run 0
 		run "xsync check" "$(q "$XSYNC" snapshot "${opt[@]}" "$SRC" "$REPO")"
