@@ -329,3 +329,13 @@ meta_sync_xattrs(int sdir, const char *sname, int ddir, const char *dname,
 	}
 	return diff;
 }
+
+bool
+meta_any_xattrs(int dirfd, const char *name)
+{
+	char p[PATH_MAX];
+
+	fd_path(p, sizeof(p), dirfd, name);
+	/* An error says nothing: look closer. */
+	return llistxattr(p, NULL, 0) != 0;
+}

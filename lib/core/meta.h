@@ -65,6 +65,9 @@ int	meta_copy_xattrs(int, int, bool, bool);
 int	meta_apply_at(int, const char *, bool, const struct meta_req *,
 	    struct meta_result *);
 
+/* Whether name in dirfd (not followed) may have extended attributes. */
+bool	meta_any_xattrs(int, const char *);
+
 /* What meta_sync_xattrs found different. */
 #define META_DIFF_ACL	0x1
 #define META_DIFF_XATTR	0x2

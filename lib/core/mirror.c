@@ -393,13 +393,26 @@ place(struct mirror *m, int fd, const char *tmp, int dfd, const char *name,
 	return 0;
 }
 
-/* A new file in dfd to write: returns its fd, tmp[0] '\0' if unnamed. */
+/*
+ * A new file in dfd to write: returns its fd, with tmp[0] '\0' if it is
+ * unnamed or, when direct, already under its final name (*named).
+ */
 static int
-new_file(struct mirror *m, int dfd, char *tmp, size_t len)
+new_file(struct mirror *m, int dfd, const char *name, bool direct,
+    char *tmp, size_t len, bool *named)
 {
 	int fd;
 
 	tmp[0] = '\0';
+	*named = false;
+	if (direct) {
+		fd = openat(dfd, name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+		    0600);
+		if (fd != -1 || errno != EEXIST) {
+			*named = fd != -1;
+			return fd;
+		}
+	}
 	if (!m->no_tmpfile) {
 		/* Readable: a manifest hashes what was written through it. */
 		fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -451,31 +464,33 @@ emit_record(struct mirror *m, const struct level *lv, const char *name,
  */
 static enum strategy
 write_file(struct mirror *m, const struct level *lv, int from,
-    const char *sname, const char *dname, const struct stat *s,
-    bool exists, bool clone_only, bool ref, uint64_t *bytes)
+    const struct stat *from_st, const char *sname, const char *dname,
+    const struct stat *s, bool exists, bool clone_only, bool ref,
+    uint64_t *bytes)
 {
 	struct transfer t;
 	struct meta_result res;
 	struct meta_req req;
-	struct stat own, fst, dst;
+	struct stat own, dst;
 	struct caps *c;
 	char tmp[64];
 	int fd, sfd = -1, e;
+	bool named, direct = m->o.unpublished && !exists;
 
-	if ((fd = new_file(m, lv->dfd, tmp, sizeof(tmp))) == -1) {
+	if ((fd = new_file(m, lv->dfd, dname, direct, tmp, sizeof(tmp),
+	    &named)) == -1) {
 		report(m, ME_CREATE, errno, lv->dpath, dname);
 		return STRATEGY_NONE;
 	}
-	if (fstat(from, &fst) == -1 || fstat(fd, &dst) == -1 ||
-	    (c = probe_get(&m->probe, from, fst.st_dev, fd, dst.st_dev)) ==
-	    NULL) {
+	if (fstat(fd, &dst) == -1 || (c = probe_get(&m->probe, from,
+	    from_st->st_dev, fd, dst.st_dev)) == NULL) {
 		e = errno;
 		goto fail;
 	}
 	memset(&t, 0, sizeof(t));
 	t.src_fd = from;
 	t.dst_fd = fd;
-	t.st = &fst;
+	t.st = from_st;
 	t.want_hash = m->o.records;
 	if (transfer_data(clone_only ? &m->clone_only : &m->o.data, c,
 	    &t) == -1) {
@@ -487,24 +502,45 @@ write_file(struct mirror *m, const struct level *lv, int from,
 		goto out;
 	}
 	/* The attributes come from the source even when the data did not. */
-	if ((m->o.xattrs || m->o.acls) && lv->sfd >= 0)
+	if ((m->o.xattrs || m->o.acls) && lv->sfd >= 0 &&
+	    meta_any_xattrs(lv->sfd, sname))
 		sfd = openat(lv->sfd, sname, O_RDONLY | O_NOFOLLOW |
 		    O_CLOEXEC);
 	meta_for(m, s, &own, &req, sfd);
+	req.cur = &dst;
 	if (meta_apply_fd(fd, &req, &res) == -1)
 		report(m, ME_META, res.err[ffs((int)res.failed) - 1],
 		    lv->dpath, dname);
 	if (sfd != -1)
 		close(sfd);
-	if (place(m, fd, tmp[0] ? tmp : NULL, lv->dfd, dname, exists) == -1) {
+	if (!named && place(m, fd, tmp[0] ? tmp : NULL, lv->dfd, dname,
+	    exists) == -1) {
 		e = errno;
 		report(m, ME_RENAME, e, lv->dpath, dname);
 		goto out;
 	}
 	*bytes = t.bytes;
-	if (m->o.records && fstat(fd, &dst) == 0)
+	if (m->o.records) {
+		/* What was set, unless something failed: then look. */
+		if (res.failed == 0 && ref) {
+			dst.st_mode = S_IFREG | req.mode;
+			if (own.st_uid != (uid_t)-1)
+				dst.st_uid = own.st_uid;
+			if (own.st_gid != (gid_t)-1)
+				dst.st_gid = own.st_gid;
+			if (req.times) {
+				dst.st_mtim = s->st_mtim;
+				dst.st_atim = s->st_atim;
+			}
+			dst.st_size = s->st_size;
+			dst.st_nlink = 1;
+		} else if (fstat(fd, &dst) == -1) {
+			e = errno;
+			goto out;
+		}
 		emit_record(m, lv, dname, s, &dst, t.used,
 		    t.hashed ? t.hash : NULL, fd, NULL, false, false, ref);
+	}
 	close(fd);
 	return t.used;
 fail:
@@ -512,6 +548,8 @@ fail:
 out:
 	if (tmp[0])
 		unlinkat(lv->dfd, tmp, 0);
+	else if (named)
+		unlinkat(lv->dfd, dname, 0);
 	close(fd);
 	errno = e;
 	return STRATEGY_NONE;
@@ -576,14 +614,17 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 	unsigned flags;
 	size_t i;
 	int fd;
-	bool seen = false;
+	bool seen = false, xq;
 
 	*flags_out = MI_NEW;
 	for (i = 0; i < m->o.nrefs; i++) {
 		if (lv->rfd[i] < 0 || walk_stat(lv->rfd[i], dname, false,
 		    &r) == -1 || !S_ISREG(r.st_mode))
 			continue;
-		flags = attr_diff(m, s, lv->sfd, sname, &r, lv->rfd[i], dname);
+		/* Extended attributes matter for a link, else only to -i. */
+		xq = m->o.quiet_items && m->o.ref_kind != MIRROR_REF_LINK;
+		flags = attr_diff(m, s, xq ? -1 : lv->sfd, sname, &r,
+		    xq ? -1 : lv->rfd[i], dname);
 		if (!ref_matches(m, lv, (int)i, sname, s, &r)) {
 			if (!seen)
 				*flags_out = flags | (r.st_size != s->st_size ?
@@ -605,8 +646,8 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			    O_CLOEXEC);
 			if (fd == -1)
 				continue;
-			used = write_file(m, lv, fd, sname, dname, s, false,
-			    true, true, &bytes);
+			used = write_file(m, lv, fd, &r, sname, dname, s,
+			    false, true, true, &bytes);
 			if (used != STRATEGY_NONE)
 				goto done;
 			if (!backend_unsupported(errno)) {
@@ -614,6 +655,9 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 				continue;
 			}
 		}
+		if (xq && flags == 0)
+			flags = attr_diff(m, s, lv->sfd, sname, &r, lv->rfd[i],
+			    dname);
 		if (flags == 0 && m->o.ref_kind != MIRROR_REF_CLONE &&
 		    linkat(lv->rfd[i], dname, lv->dfd, dname, 0) == 0) {
 			if (fd != -1)
@@ -632,8 +676,8 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 		if (fd == -1 && (fd = openat(lv->rfd[i], dname, O_RDONLY |
 		    O_NOFOLLOW | O_CLOEXEC)) == -1)
 			continue;
-		used = write_file(m, lv, fd, sname, dname, s, false, false,
-		    true, &bytes);
+		used = write_file(m, lv, fd, &r, sname, dname, s, false,
+		    false, true, &bytes);
 		if (used == STRATEGY_NONE) {
 			close(fd);
 			return 1;	/* reported */
@@ -761,7 +805,7 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 		    lv->spath, sname);
 		return;
 	}
-	used = write_file(m, lv, fd, sname, dname, s, d != NULL, false,
+	used = write_file(m, lv, fd, s, sname, dname, s, d != NULL, false,
 	    false, &bytes);
 	if (used != STRATEGY_NONE) {
 		struct stat after;

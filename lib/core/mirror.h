@@ -59,6 +59,14 @@ struct mirror_opts {
 	struct policy	 data;
 	/* Records for a manifest (struct record, dst_st set) to ops.record. */
 	bool		 records;
+	/*
+	 * Nobody looks at the destination until the run is over (a partial
+	 * snapshot): new files are written under their final names.
+	 */
+	bool		 unpublished;
+	/* Nobody reads the items' attribute columns: do not compare xattrs
+	 * only to show them. */
+	bool		 quiet_items;
 };
 
 /* The attribute columns of an itemized change, rsync's "cstpoguax". */

@@ -582,6 +582,8 @@ repo_snapshot(struct repo *r, const char *src,
 	o.one_file_system = so->one_file_system;
 	o.filter = so->filter;
 	o.records = true;
+	o.unpublished = true;
+	o.quiet_items = so->quiet_items;
 	policy_init(&o.data);
 	o.data.manifest = true;
 	if (prev != NULL) {

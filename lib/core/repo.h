@@ -65,6 +65,7 @@ struct repo_snapshot_opts {
 	bool		 one_file_system;
 	const struct filter *filter;
 	unsigned	 jobs;		/* threads hashing for the manifest */
+	bool		 quiet_items;	/* items are not itemized (-i) */
 	time_t		 now;		/* 0: the current time */
 };
 
