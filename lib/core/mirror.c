@@ -875,14 +875,44 @@ ref_other(struct mirror *m, const struct level *lv, const char *sname,
 	return 0;
 }
 
+/*
+ * A new symbolic link or special file made as tmp: its attributes, then
+ * its final name.  Returns 0, or -1 when it could not be put in place.
+ */
+static int
+finish_new(struct mirror *m, const struct level *lv, const char *tmp,
+    const char *sname, const char *dname, const struct stat *s,
+    enum strategy strat)
+{
+	struct meta_result res;
+	struct meta_req req;
+	struct stat own, n;
+
+	meta_for(m, s, &own, &req, -1);
+	req.set_mode = !S_ISLNK(s->st_mode);
+	if (meta_apply_at(lv->dfd, tmp, S_ISLNK(s->st_mode), &req, &res) == -1)
+		report(m, ME_META, res.err[ffs((int)res.failed) - 1],
+		    lv->dpath, dname);
+	if ((m->o.xattrs || m->o.acls) && meta_sync_xattrs(lv->sfd, sname,
+	    lv->dfd, tmp, m->o.acls, m->o.xattrs, true) == -1)
+		report(m, ME_META, errno, lv->dpath, dname);
+	if (renameat(lv->dfd, tmp, lv->dfd, dname) == -1) {
+		report(m, ME_RENAME, errno, lv->dpath, dname);
+		unlinkat(lv->dfd, tmp, 0);
+		return -1;
+	}
+	if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
+		emit_record(m, lv, dname, s, &n, strat, NULL, -1, NULL, false,
+		    false, false);
+	return 0;
+}
+
 static void
 do_symlink(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, const struct stat *d,
     const char *rel)
 {
-	struct meta_result res;
-	struct meta_req req;
-	struct stat own, n;
+	struct stat n;
 	char *target, *old = NULL, tmp[64];
 	unsigned flags;
 
@@ -919,22 +949,9 @@ do_symlink(struct mirror *m, const struct level *lv, const char *sname,
 			report(m, ME_CREATE, errno, lv->dpath, dname);
 			goto done;
 		}
-		meta_for(m, s, &own, &req, -1);
-		req.set_mode = false;
-		if (meta_apply_at(lv->dfd, tmp, true, &req, &res) == -1)
-			report(m, ME_META, res.err[ffs((int)res.failed) - 1],
-			    lv->dpath, dname);
-		if ((m->o.xattrs || m->o.acls) && meta_sync_xattrs(lv->sfd,
-		    sname, lv->dfd, tmp, m->o.acls, m->o.xattrs, true) == -1)
-			report(m, ME_META, errno, lv->dpath, dname);
-		if (renameat(lv->dfd, tmp, lv->dfd, dname) == -1) {
-			report(m, ME_RENAME, errno, lv->dpath, dname);
-			unlinkat(lv->dfd, tmp, 0);
+		if (finish_new(m, lv, tmp, sname, dname, s,
+		    STRATEGY_SYMLINK) == -1)
 			goto done;
-		}
-		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
-			emit_record(m, lv, dname, s, &n, STRATEGY_SYMLINK,
-			    NULL, -1, NULL, false, false, false);
 	}
 	item(m, rel, 'c', 'L', flags, target, s, STRATEGY_SYMLINK, 0);
 done:
@@ -947,9 +964,7 @@ do_special(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, const struct stat *d,
     const char *rel)
 {
-	struct meta_result res;
-	struct meta_req req;
-	struct stat own, n;
+	struct stat n;
 	char tmp[64], t = type_char(s->st_mode);
 	unsigned flags;
 	int r;
@@ -983,21 +998,9 @@ do_special(struct mirror *m, const struct level *lv, const char *sname,
 			report(m, ME_CREATE, errno, lv->dpath, dname);
 			return;
 		}
-		meta_for(m, s, &own, &req, -1);
-		if (meta_apply_at(lv->dfd, tmp, false, &req, &res) == -1)
-			report(m, ME_META, res.err[ffs((int)res.failed) - 1],
-			    lv->dpath, dname);
-		if ((m->o.xattrs || m->o.acls) && meta_sync_xattrs(lv->sfd,
-		    sname, lv->dfd, tmp, m->o.acls, m->o.xattrs, true) == -1)
-			report(m, ME_META, errno, lv->dpath, dname);
-		if (renameat(lv->dfd, tmp, lv->dfd, dname) == -1) {
-			report(m, ME_RENAME, errno, lv->dpath, dname);
-			unlinkat(lv->dfd, tmp, 0);
+		if (finish_new(m, lv, tmp, sname, dname, s,
+		    STRATEGY_MKNOD) == -1)
 			return;
-		}
-		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
-			emit_record(m, lv, dname, s, &n, STRATEGY_MKNOD, NULL,
-			    -1, NULL, false, false, false);
 	}
 	item(m, rel, 'c', t, flags, NULL, s, STRATEGY_MKNOD, 0);
 }
