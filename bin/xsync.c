@@ -548,8 +548,8 @@ static int
 verify_repo(const char *arg, const struct opts *o)
 {
 	struct repo r;
-	char *dir, *base, *slash, *m, *t;
-	size_t i, n;
+	char *base, *m, *t;
+	size_t i;
 	int status = XS_OK;
 
 	if (repo_open(&r, arg, 0) == 0) {
@@ -565,21 +565,10 @@ verify_repo(const char *arg, const struct opts *o)
 		repo_close(&r);
 		return status;
 	}
-	if ((dir = realpath(arg, NULL)) == NULL) {
-		common_warn(errno, _("cannot verify %s"), common_quote(arg));
-		return XS_FILES;
-	}
-	n = strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		dir[--n] = '\0';
-	slash = strrchr(dir, '/');
-	base = slash + 1;
-	*slash = '\0';
-	if (repo_open(&r, dir[0] != '\0' ? dir : "/", 0) == -1 ||
-	    repo_find(&r, base) == NULL) {
-		common_warn(0, _("%s is neither a snapshot repository nor a "
-		    "snapshot"), common_quote(arg));
-		free(dir);
+	if (xsync_open_snapshot(arg, &r, &base) == -1) {
+		common_warn(errno == ENOENT ? 0 : errno, _("cannot verify %s: "
+		    "neither a snapshot repository nor a snapshot"),
+		    common_quote(arg));
 		return XS_FILES;
 	}
 	m = repo_manifest_path(&r, base);
@@ -589,7 +578,7 @@ verify_repo(const char *arg, const struct opts *o)
 	status = verify_one(m, t, o);
 	free(m);
 	free(t);
-	free(dir);
+	free(base);
 	repo_close(&r);
 	return status;
 }

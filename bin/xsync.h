@@ -70,6 +70,15 @@ int	xsync_list(int, char **);
 int	xsync_prune(int, char **);
 int	xsync_diff(int, char **);
 
+struct repo;
+
+/*
+ * Open the repository that holds the snapshot arg (REPO/NAME, or a link
+ * to one such as REPO/latest) and give its name (malloc'd).  Returns 0,
+ * or -1 with errno (ENOENT: no such snapshot).
+ */
+int	xsync_open_snapshot(const char *, struct repo *, char **);
+
 /* Print the list of subcommands (for --help). */
 void	xsync_commands_help(void);
 

@@ -442,6 +442,44 @@ xsync_prune(int argc, char **argv)
 	return status;
 }
 
+int
+xsync_open_snapshot(const char *arg, struct repo *r, char **name)
+{
+	char *dir, *slash;
+	size_t n;
+	int e;
+
+	/* REPO/latest and other links name the snapshot they point to. */
+	if ((dir = realpath(arg, NULL)) == NULL)
+		return -1;
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	slash = strrchr(dir, '/');
+	if ((*name = strdup(slash + 1)) == NULL) {
+		free(dir);
+		return -1;
+	}
+	*slash = '\0';
+	if (repo_open(r, dir[0] != '\0' ? dir : "/", 0) == -1) {
+		e = errno == ENOTDIR ? ENOENT : errno;
+		goto fail;
+	}
+	if (repo_find(r, *name) == NULL) {
+		repo_close(r);
+		e = ENOENT;
+		goto fail;
+	}
+	free(dir);
+	return 0;
+fail:
+	free(dir);
+	free(*name);
+	*name = NULL;
+	errno = e;
+	return -1;
+}
+
 /*
  * The manifest of a snapshot operand: REPO/NAME (its manifest in
  * REPO/.xsync), or a manifest file.  Exits when there is none.
@@ -451,8 +489,7 @@ snap_manifest(const char *arg, char **shown)
 {
 	struct repo r;
 	struct stat st;
-	char *dir, *base, *mpath = NULL, *slash;
-	size_t n;
+	char *base, *mpath = NULL;
 	FILE *fp;
 
 	*shown = NULL;
@@ -461,26 +498,14 @@ snap_manifest(const char *arg, char **shown)
 			goto fail;
 		return fp;
 	}
-	/* REPO/latest and other links name the snapshot they point to. */
-	if ((dir = realpath(arg, NULL)) == NULL) {
-		common_warn(errno, _("%s is not a snapshot"),
-		    common_quote(arg));
-		exit(XS_FILES);
-	}
-	n = strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		dir[--n] = '\0';
-	slash = strrchr(dir, '/');
-	base = slash + 1;
-	*slash = '\0';
-	if (repo_open(&r, dir[0] != '\0' ? dir : "/", 0) == -1 ||
-	    repo_find(&r, base) == NULL) {
-		common_warn(0, _("%s is not a snapshot"), common_quote(arg));
+	if (xsync_open_snapshot(arg, &r, &base) == -1) {
+		common_warn(errno == ENOENT ? 0 : errno, _("%s is not a "
+		    "snapshot"), common_quote(arg));
 		exit(XS_FILES);
 	}
 	mpath = repo_manifest_path(&r, base);
 	repo_close(&r);
-	free(dir);
+	free(base);
 	if (mpath == NULL || (fp = fopen(mpath, "re")) == NULL)
 		goto fail;
 	*shown = mpath;
