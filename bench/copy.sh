@@ -135,16 +135,6 @@ generator() {
 }
 
 # --- pairs -----------------------------------------------------------------
-# same_tree A B: the two copies hold the same entries, modes, owners, sizes,
-# mtimes, contents and link targets (xsync manifest, strategy left out).
-same_tree() {
-	if ! cmp -s <("$XSYNC" manifest "$1" | cut -f1-7,9- | grep -v '^#end') \
-	    <("$XSYNC" manifest "$2" | cut -f1-7,9- | grep -v '^#end'); then
-		diff <("$XSYNC" manifest "$1" | cut -f1-7,9-) \
-		    <("$XSYNC" manifest "$2" | cut -f1-7,9-) | head >&2
-		die "$1 and $2 differ (above)"
-	fi
-}
 
 # pairs TITLE DST COMPARE NAME_A CMD_A NAME_B CMD_B: DST is what each
 # command makes (removed, untimed, before every run); COMPARE is tree or

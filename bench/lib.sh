@@ -176,3 +176,14 @@ fs() {
 	fi
 }
 
+# same_tree A B: the two trees hold the same entries, modes, owners, sizes,
+# mtimes, contents and link targets (xsync manifest from $XSYNC, strategy
+# left out); dies showing the difference.
+same_tree() {
+	if ! cmp -s <("$XSYNC" manifest "$1" | cut -f1-7,9- | grep -v '^#end') \
+	    <("$XSYNC" manifest "$2" | cut -f1-7,9- | grep -v '^#end'); then
+		diff <("$XSYNC" manifest "$1" | cut -f1-7,9-) \
+		    <("$XSYNC" manifest "$2" | cut -f1-7,9-) | head >&2
+		die "$1 and $2 differ (above)"
+	fi
+}

@@ -362,24 +362,6 @@ contents(const char *src)
 	    (n >= 2 && strcmp(src + n - 2, "/.") == 0);
 }
 
-/* The last component of src, without trailing slashes. */
-static char *
-last_name(const char *src)
-{
-	char *p = strdup(src), *s;
-	size_t n;
-
-	if (p == NULL)
-		err(XS_FILES, NULL);
-	n = strlen(p);
-	while (n > 1 && p[n - 1] == '/')
-		p[--n] = '\0';
-	s = strrchr(p, '/');
-	if (s != NULL)
-		memmove(p, s + 1, strlen(s + 1) + 1);
-	return p;
-}
-
 /* Allow deep trees: each level holds a few directory fds open. */
 static void
 raise_fd_limit(void)
@@ -402,8 +384,7 @@ xsync_mirror(int argc, char **argv)
 	struct xsync_view v;
 	struct stat st;
 	const char *dst;
-	char *name;
-	bool stats = false, have_rules = false, dst_dir, dev = false;
+	bool stats = false, have_rules = false, dst_dir;
 	int ch, i, nsrc, status;
 
 	memset(&o, 0, sizeof(o));
@@ -543,7 +524,6 @@ xsync_mirror(int argc, char **argv)
 			common_try_help();
 		}
 	}
-	(void)dev;
 	nsrc = argc - optind - 1;
 	if (nsrc < 1) {
 		common_warn(0, argc == optind ? _("missing operand") :
@@ -588,19 +568,17 @@ xsync_mirror(int argc, char **argv)
 			    (int)(strlen(dst) - (strlen(dst) > 1 &&
 			    dst[strlen(dst) - 1] == '/')), dst);
 		for (i = optind; i < argc - 1 && !mirror_stopped(m); i++) {
-			name = contents(argv[i]) ? NULL : last_name(argv[i]);
 			errno = 0;
-			if (mirror_run(m, argv[i], dst, name) == -1 &&
+			if (mirror_run(m, argv[i], dst, contents(argv[i])) ==
+			    -1 &&
 			    errno != 0 && !v.errors) {
 				fflush(stdout);
 				common_warn(errno, _("cannot mirror %s to %s"),
 				    common_quote(argv[i]), common_quote(dst));
-				free(name);
 				mirror_free(m);
 				filter_free(&f);
 				return XS_FILES;
 			}
-			free(name);
 		}
 	}
 	if (v.progress2)

@@ -349,7 +349,7 @@ xsync_prune(int argc, char **argv)
 	struct repo_snap *v;
 	struct repo r;
 	unsigned *why, flags = REPO_LOCK;
-	bool dry = false, verbose = false, any = false;
+	bool dry = false, verbose = false;
 	size_t i, n;
 	int ch, status = XS_OK;
 
@@ -423,7 +423,6 @@ xsync_prune(int argc, char **argv)
 			}
 			continue;
 		}
-		any = true;
 		if (verbose || dry)
 			printf(_("delete %s\n"), v[i].name);
 		fflush(stdout);
@@ -433,7 +432,6 @@ xsync_prune(int argc, char **argv)
 			status = XS_PARTIAL;
 		}
 	}
-	(void)any;
 	free(v);
 	free(why);
 	repo_close(&r);

@@ -1405,14 +1405,6 @@ init_level(struct level *lv)
 	lv->rel = "";
 }
 
-static int
-fail_errno(struct level *lv, int e)
-{
-	close_level(lv);
-	errno = e;
-	return -1;
-}
-
 /* -1 with errno 0 when problems were reported, else 0. */
 static int
 finish(const struct mirror *m)
@@ -1423,13 +1415,65 @@ finish(const struct mirror *m)
 	return -1;
 }
 
+/* The destination root up.dfd (ddir) for -H links, while a run lasts. */
+static void
+set_root(struct mirror *m, const struct level *up, const char *ddir)
+{
+	if (m->droot >= 0)
+		close(m->droot);
+	m->droot = up->dfd >= 0 ? dup(up->dfd) : -1;
+	m->droot_path = ddir;
+}
+
+/*
+ * The source src as the entry dname (NULL: its own name) of the directory
+ * up->dfd, read from the parent of src.  Closes up.  Returns as
+ * mirror_run.
+ */
+static int
+run_entry(struct mirror *m, struct level *up, const char *src,
+    const char *dname)
+{
+	struct stat s, d;
+	char *sdir, *sbase;
+	int e, ret = -1;
+
+	if (split(src, &sdir, &sbase) == -1) {
+		e = errno;
+		close_level(up);
+		errno = e;
+		return -1;
+	}
+	if (dname == NULL)
+		dname = sbase;
+	up->spath = sdir;
+	up->sfd = open(sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (up->sfd == -1 || walk_stat(up->sfd, sbase, false, &s) == -1) {
+		e = errno;
+		close_level(up);
+		errno = e;
+		goto out;
+	}
+	m->sdev = s.st_dev;
+	if (m->o.filter == NULL || filter_check(m->o.filter, sbase,
+	    S_ISDIR(s.st_mode)) != FILTER_EXCLUDE)
+		do_entry(m, up, sbase, dname, &s, up->dfd >= 0 &&
+		    walk_stat(up->dfd, dname, false, &d) == 0);
+	close_level(up);
+	ret = finish(m);
+out:
+	m->droot_path = NULL;
+	free(sdir);
+	free(sbase);
+	return ret;
+}
+
 int
 mirror_run(struct mirror *m, const char *src, const char *dst,
-    const char *name)
+    bool contents)
 {
 	struct level up;
 	struct stat s, d;
-	char *sdir = NULL, *sbase = NULL;
 	bool made;
 	int e;
 
@@ -1441,42 +1485,24 @@ mirror_run(struct mirror *m, const char *src, const char *dst,
 		return -1;
 	if (up.dfd == -2)
 		up.dfd = -1;
-	if (m->droot >= 0)
-		close(m->droot);
-	m->droot = up.dfd >= 0 ? dup(up.dfd) : -1;
-	m->droot_path = dst;
+	set_root(m, &up, dst);
 	open_refs(m, &up, up.dfd >= 0 ? up.dfd : AT_FDCWD, dst);
-	if (name == NULL) {
-		/* "src/": the root itself, as the entry "." of itself. */
-		up.sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (up.sfd == -1 || fstat(up.sfd, &s) == -1)
-			return fail_errno(&up, errno);
-		m->sdev = s.st_dev;
-		m->st.files++;
-		do_dir(m, &up, ".", ".", &s, made || up.dfd < 0 ||
-		    fstat(up.dfd, &d) == -1 ? NULL : &d, "./", made);
-		close_level(&up);
-		return finish(m);
-	}
-	/* "src": the entry name in dst, read from the parent of src. */
-	if (split(src, &sdir, &sbase) == -1)
-		return fail_errno(&up, errno);
-	up.sfd = open(sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (up.sfd == -1 || walk_stat(up.sfd, sbase, false, &s) == -1) {
+	if (!contents)
+		return run_entry(m, &up, src, NULL);
+	/* "src/": the root itself, as the entry "." of itself. */
+	up.sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (up.sfd == -1 || fstat(up.sfd, &s) == -1) {
 		e = errno;
-		free(sdir);
-		free(sbase);
-		return fail_errno(&up, e);
+		close_level(&up);
+		errno = e;
+		return -1;
 	}
 	m->sdev = s.st_dev;
-	up.spath = sdir;
-	if (m->o.filter == NULL || filter_check(m->o.filter, sbase,
-	    S_ISDIR(s.st_mode)) != FILTER_EXCLUDE)
-		do_entry(m, &up, sbase, name, &s, up.dfd >= 0 &&
-		    walk_stat(up.dfd, name, false, &d) == 0);
+	m->st.files++;
+	do_dir(m, &up, ".", ".", &s, made || up.dfd < 0 ||
+	    fstat(up.dfd, &d) == -1 ? NULL : &d, "./", made);
 	close_level(&up);
-	free(sdir);
-	free(sbase);
+	m->droot_path = NULL;
 	return finish(m);
 }
 
@@ -1484,44 +1510,20 @@ int
 mirror_file(struct mirror *m, const char *src, const char *dst)
 {
 	struct level up;
-	struct stat s, d;
-	char *sdir, *sbase, *ddir, *dbase;
-	int e, ret = -1;
+	char *ddir, *dbase;
+	int ret;
 
 	m->failed = false;
 	init_level(&up);
-	if (split(src, &sdir, &sbase) == -1)
+	if (split(dst, &ddir, &dbase) == -1)
 		return -1;
-	if (split(dst, &ddir, &dbase) == -1) {
-		e = errno;
-		free(sdir);
-		free(sbase);
-		errno = e;
-		return -1;
-	}
-	up.spath = sdir;
 	up.dpath = ddir;
-	up.sfd = open(sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	up.dfd = open(ddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (up.sfd == -1 || up.dfd == -1 ||
-	    walk_stat(up.sfd, sbase, false, &s) == -1) {
-		e = errno;
-		close_level(&up);
-		errno = e;
-		goto out;
+	if ((up.dfd = open(ddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		ret = -1;
+	} else {
+		set_root(m, &up, ddir);
+		ret = run_entry(m, &up, src, dbase);
 	}
-	if (m->droot >= 0)
-		close(m->droot);
-	m->droot = dup(up.dfd);
-	m->droot_path = ddir;
-	m->sdev = s.st_dev;
-	do_entry(m, &up, sbase, dbase, &s,
-	    walk_stat(up.dfd, dbase, false, &d) == 0);
-	close_level(&up);
-	ret = finish(m);
-out:
-	free(sdir);
-	free(sbase);
 	free(ddir);
 	free(dbase);
 	return ret;

@@ -162,13 +162,13 @@ struct mirror *mirror_new(const struct mirror_opts *,
 	    const struct mirror_ops *);
 
 /*
- * Mirror src into the directory dst: src's contents when name is NULL
- * (rsync's "src/"), else src itself as dst/name.  dst is made when missing
- * (its parent must exist).  Returns 0, or -1 when something went wrong
- * (each problem reported) or errno when dst cannot be used at all.
+ * Mirror src into the directory dst: src's contents when contents is set
+ * (rsync's "src/"), else src itself as dst/NAME.  dst is made when
+ * missing (its parent must exist).  Returns 0, or -1 with errno 0 when
+ * problems were reported, or with errno when dst or src cannot be used.
  */
 int	mirror_run(struct mirror *, const char *src, const char *dst,
-	    const char *name);
+	    bool contents);
 
 /*
  * The same for a source that is not a directory, to the file dst.

@@ -612,7 +612,7 @@ repo_snapshot(struct repo *r, const char *src,
 	if ((m = mirror_new(&o, &ops)) == NULL)
 		goto fail;
 	errno = 0;
-	if (mirror_run(m, src, root, NULL) == -1) {
+	if (mirror_run(m, src, root, true) == -1) {
 		if (errno != 0)
 			goto fail;
 		res->failed = true;
