@@ -378,7 +378,7 @@ int
 xsync_mirror(int argc, char **argv)
 {
 	struct mirror_opts o;
-	struct mirror_ops ops;
+	struct mirror_ops ops = { 0 };
 	struct mirror *m;
 	struct filter f;
 	struct xsync_view v;
@@ -546,7 +546,6 @@ xsync_mirror(int argc, char **argv)
 	ops.item = xsync_view_item;
 	ops.report = xsync_view_report;
 	ops.record = NULL;
-	ops.stored_hash = NULL;
 	ops.arg = &v;
 	if ((m = mirror_new(&o, &ops)) == NULL)
 		err(XS_FILES, NULL);

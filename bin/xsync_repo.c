@@ -100,7 +100,7 @@ xsync_snapshot(int argc, char **argv)
 	struct repo_snapshot_opts so;
 	struct repo_result res;
 	struct mirror_stats st;
-	struct mirror_ops ops;
+	struct mirror_ops ops = { 0 };
 	struct xsync_view v;
 	struct filter f;
 	struct repo r;
@@ -189,7 +189,6 @@ xsync_snapshot(int argc, char **argv)
 	ops.item = xsync_view_item;
 	ops.report = xsync_view_report;
 	ops.record = NULL;
-	ops.stored_hash = NULL;
 	ops.arg = &v;
 	v.st = &st;
 	clock_gettime(CLOCK_MONOTONIC, &v.start);

@@ -39,6 +39,9 @@ _three() {
 	R=$MNT/repo
 	S=$T/src
 	_source "$S"
+	# Entries not changed since a snapshot began are taken from it
+	# without a look: let the source be older than the first one.
+	sleep 2.1
 	run "$XSYNC" snapshot "$S" "$R"
 	assert_success
 	mapfile -t N < <(_snaps "$R")
@@ -62,11 +65,13 @@ _three() {
 	[[ $(getfattr --absolute-names --only-values -n user.tag "$R/${N[0]}/meta") == one ]]
 	[[ $(stat -c %a "$R/${N[1]}/meta") == 600 ]]
 
-	# a rewrite with the same size and the same mtime to the second
+	# a rewrite with the same size and the same mtime to the second, an
+	# extended attribute alone
 	local t
 	t=$(stat -c %Y "$S/sub/deep/same")
 	head -c 50000 /dev/urandom >"$S/sub/deep/same"
 	touch -d "@$t.5" "$S/sub/deep/same"
+	setfattr -n user.only -v x "$S/sub/changed"
 	run "$XSYNC" snapshot "$S" "$R"
 	assert_success
 	mapfile -t N < <(_snaps "$R")
@@ -74,6 +79,7 @@ _three() {
 	assert_same_tree "$S" "$R/${N[2]}" -A
 	cmp "$S/sub/deep/same" "$R/${N[2]}/sub/deep/same"
 	! cmp -s "$R/${N[1]}/sub/deep/same" "$R/${N[2]}/sub/deep/same"
+	[[ $(getfattr --absolute-names --only-values -n user.only "$R/${N[2]}/sub/changed") == x ]]
 
 	run "$XSYNC" verify "$R"
 	assert_success

@@ -3,13 +3,22 @@
  * the source and the destination, delete what the destination has and the
  * source does not, then take the source's entries in byte order.  Only the
  * names of the directories on the current path are held in memory.
+ *
+ * With more than one thread, the walking thread hands regular files to
+ * workers, a directory's worth at a time, and sets each directory's
+ * attributes once the files queued before are done; what the workers
+ * report is handed over in walk order.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
+#include <sys/resource.h>
+#include <sys/statfs.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +30,19 @@
 #include "core/inomap.h"
 #include "core/meta.h"
 #include "core/mirror.h"
+#include "core/pool.h"
 #include "core/probe.h"
 #include "core/record.h"
 #include "core/transfer.h"
 #include "core/walk.h"
 
+struct mirror_pool;
+struct batch;
+
 struct mirror {
 	struct mirror_opts o;
-	struct mirror_ops ops;
+	struct mirror_ops ops;		/* with threads: what they capture */
+	struct mirror_ops out;		/* with threads: the caller's */
 	struct mirror_stats st;
 	struct probe	 probe;
 	struct inomap	 links;		/* source inode -> first dest path */
@@ -44,6 +58,11 @@ struct mirror {
 	const char	*droot_path;
 	dev_t		 sdev;		/* the source root's device, for -x */
 	char		*hbuf;		/* for -c */
+	struct mirror_pool *pool;	/* NULL: one thread */
+	struct mirror	*main;		/* a worker's copy: the mirror */
+	unsigned	 worker;	/* 0 for the walking thread */
+	struct batch	*batch;		/* what this thread reports */
+	bool		 direct;	/* handing over: do it all here */
 };
 
 /* One directory being mirrored. */
@@ -55,6 +74,9 @@ struct level {
 	const char	*dpath;
 	const char	*rel;		/* "" or "dir/" from the root */
 	bool		 fresh;		/* made by this run: nothing in it */
+	ino_t		 dino;		/* dfd's inode, for the pool's keys */
+	_Atomic bool	 dirty;		/* names made or removed in dfd */
+	bool		 listed;	/* dfd's names are known */
 };
 
 /* A source entry of the directory. */
@@ -65,6 +87,45 @@ struct ent {
 	bool		 excluded;
 };
 
+struct mirror_pool {
+	struct pool	 pool;
+	struct mirror	*copies;	/* ctx[i]: the copy job i runs with */
+	void		**ctx;
+	unsigned	 n;
+	struct batch	*chunk;		/* files being gathered */
+	size_t		 chunk_max;
+	size_t		 files;		/* in the queued chunks */
+	size_t		 files_max;
+	int		 shift;		/* probe_group_shift of the dest */
+	bool		 shift_known;
+	_Atomic bool	 halt;		/* a terminal error: start no more */
+};
+
+/* Whether to stop: a terminal error here, or on another thread. */
+static bool
+halted(const struct mirror *m)
+{
+	return m->stopped || (m->pool != NULL && atomic_load(&m->pool->halt));
+}
+
+static void	push_batch(struct mirror *, struct batch *);
+
+/* A name is made or removed in lv's destination: its mtime moves. */
+static void
+touch(const struct level *lv)
+{
+	atomic_store_explicit((_Atomic bool *)&lv->dirty, true,
+	    memory_order_relaxed);
+}
+
+/* Whether a problem of this kind makes the run a partial one. */
+static bool
+counts(enum mirror_err kind)
+{
+	return kind != ME_SKIP_DIR && kind != ME_SKIP_SPECIAL &&
+	    kind != ME_OTHER_FS;
+}
+
 static void
 report(struct mirror *m, enum mirror_err kind, int err, const char *dir,
     const char *name)
@@ -72,8 +133,7 @@ report(struct mirror *m, enum mirror_err kind, int err, const char *dir,
 	struct mirror_event ev;
 	char *path = NULL;
 
-	if (kind != ME_SKIP_DIR && kind != ME_SKIP_SPECIAL &&
-	    kind != ME_OTHER_FS)
+	if (counts(kind))
 		m->failed = true;
 	if (err != 0 && backend_fatal(err))
 		m->stopped = true;
@@ -225,7 +285,8 @@ fix_attrs(struct mirror *m, const struct level *lv, const char *sname,
 static void
 tmp_name(struct mirror *m, char *buf, size_t len)
 {
-	snprintf(buf, len, ".xsync-%ld-%u.tmp", (long)getpid(), ++m->seq);
+	snprintf(buf, len, ".xsync-%ld-%u-%u.tmp", (long)getpid(), m->worker,
+	    ++m->seq);
 }
 
 /* Whether name is one of the temporary names a mirror writes. */
@@ -247,7 +308,7 @@ our_tmp(const char *name)
 static void	mirror_dir(struct mirror *, struct level *);
 static void	do_dir(struct mirror *, const struct level *, const char *,
 		    const char *, const struct stat *, const struct stat *,
-		    const char *, bool);
+		    const char *, bool, bool);
 
 /*
  * Delete name in dfd (a directory if dir), its contents first, each
@@ -287,7 +348,7 @@ delete_entry(struct mirror *m, const struct level *lv, const char *name,
 		sub.dfd = fd;
 		sub.dpath = walk_join(lv->dpath, name);
 		sub.rel = rel;
-		for (i = 0; i < d.n && !m->stopped; i++) {
+		for (i = 0; i < d.n && !halted(m); i++) {
 			if (walk_stat(fd, d.names[i], false, &st) == -1)
 				continue;
 			/* Excluded names are protected inside it too. */
@@ -322,6 +383,8 @@ delete_entry(struct mirror *m, const struct level *lv, const char *name,
 			return -1;
 		}
 	}
+	if (!m->o.dry_run)
+		touch(lv);
 	if (!m->o.dry_run &&
 	    unlinkat(lv->dfd, name, dir ? AT_REMOVEDIR : 0) == -1 &&
 	    errno != ENOENT) {
@@ -394,12 +457,13 @@ place(struct mirror *m, int fd, const char *tmp, int dfd, const char *name,
 }
 
 /*
- * A new file in dfd to write: returns its fd, with tmp[0] '\0' if it is
- * unnamed or, when direct, already under its final name (*named).
+ * A new file in dfd to write, made with mode (under the umask): returns
+ * its fd, with tmp[0] '\0' if it is unnamed or, when direct, already
+ * under its final name (*named).
  */
 static int
-new_file(struct mirror *m, int dfd, const char *name, bool direct,
-    char *tmp, size_t len, bool *named)
+new_file(struct mirror *m, int dfd, const char *name, mode_t mode,
+    bool direct, char *tmp, size_t len, bool *named)
 {
 	int fd;
 
@@ -407,7 +471,7 @@ new_file(struct mirror *m, int dfd, const char *name, bool direct,
 	*named = false;
 	if (direct) {
 		fd = openat(dfd, name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-		    0600);
+		    mode);
 		if (fd != -1 || errno != EEXIST) {
 			*named = fd != -1;
 			return fd;
@@ -415,7 +479,7 @@ new_file(struct mirror *m, int dfd, const char *name, bool direct,
 	}
 	if (!m->no_tmpfile) {
 		/* Readable: a manifest hashes what was written through it. */
-		fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
 		if (fd != -1)
 			return fd;
 		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
@@ -423,7 +487,7 @@ new_file(struct mirror *m, int dfd, const char *name, bool direct,
 		m->no_tmpfile = true;
 	}
 	tmp_name(m, tmp, len);
-	return openat(dfd, tmp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	return openat(dfd, tmp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
 }
 
 static void
@@ -458,7 +522,8 @@ emit_record(struct mirror *m, const struct level *lv, const char *name,
 /*
  * Write the destination name from the open file from (the source, or a
  * reference copy), give it the source's metadata and put it in place.
- * clone_only: share the data or fail with the backend's errno.
+ * clone_only: share the data or fail with the backend's errno.  settled:
+ * from is a reference copy with the source's extended attributes.
  * Returns the strategy used, or STRATEGY_NONE (reported unless
  * clone_only).
  */
@@ -466,7 +531,7 @@ static enum strategy
 write_file(struct mirror *m, const struct level *lv, int from,
     const struct stat *from_st, const char *sname, const char *dname,
     const struct stat *s, bool exists, bool clone_only, bool ref,
-    uint64_t *bytes)
+    bool settled, uint64_t *bytes)
 {
 	struct transfer t;
 	struct meta_result res;
@@ -477,8 +542,11 @@ write_file(struct mirror *m, const struct level *lv, int from,
 	int fd, sfd = -1, e;
 	bool named, direct = m->o.unpublished && !exists;
 
-	if ((fd = new_file(m, lv->dfd, dname, direct, tmp, sizeof(tmp),
-	    &named)) == -1) {
+	/* Made with its final permissions, it seldom needs a chmod. */
+	meta_for(m, s, &own, &req, -1);
+	touch(lv);
+	if ((fd = new_file(m, lv->dfd, dname, req.mode & 0777, direct, tmp,
+	    sizeof(tmp), &named)) == -1) {
 		report(m, ME_CREATE, errno, lv->dpath, dname);
 		return STRATEGY_NONE;
 	}
@@ -502,11 +570,13 @@ write_file(struct mirror *m, const struct level *lv, int from,
 		goto out;
 	}
 	/* The attributes come from the source even when the data did not. */
-	if ((m->o.xattrs || m->o.acls) && lv->sfd >= 0 &&
-	    meta_any_xattrs(lv->sfd, sname))
-		sfd = openat(lv->sfd, sname, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
-	meta_for(m, s, &own, &req, sfd);
+	if (!(m->o.xattrs || m->o.acls))
+		;
+	else if (settled)
+		req.src_fd = from;
+	else if (lv->sfd >= 0 && meta_any_xattrs(lv->sfd, sname))
+		req.src_fd = sfd = openat(lv->sfd, sname, O_RDONLY |
+		    O_NOFOLLOW | O_CLOEXEC);
 	req.cur = &dst;
 	if (meta_apply_fd(fd, &req, &res) == -1)
 		report(m, ME_META, res.err[ffs((int)res.failed) - 1],
@@ -606,7 +676,7 @@ ref_matches(struct mirror *m, const struct level *lv, int i,
 static int
 from_ref(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, const char *rel,
-    unsigned *flags_out)
+    bool settled, unsigned *flags_out)
 {
 	struct stat r, d;
 	enum strategy used;
@@ -614,15 +684,18 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 	unsigned flags;
 	size_t i;
 	int fd;
-	bool seen = false, xq;
+	bool seen = false, xq, quick;
 
 	*flags_out = MI_NEW;
 	for (i = 0; i < m->o.nrefs; i++) {
 		if (lv->rfd[i] < 0 || walk_stat(lv->rfd[i], dname, false,
 		    &r) == -1 || !S_ISREG(r.st_mode))
 			continue;
+		/* Settled: the first one has every attribute right. */
+		quick = settled && i == 0;
 		/* Extended attributes matter for a link, else only to -i. */
-		xq = m->o.quiet_items && m->o.ref_kind != MIRROR_REF_LINK;
+		xq = quick || (m->o.quiet_items &&
+		    m->o.ref_kind != MIRROR_REF_LINK);
 		flags = attr_diff(m, s, xq ? -1 : lv->sfd, sname, &r,
 		    xq ? -1 : lv->rfd[i], dname);
 		if (!ref_matches(m, lv, (int)i, sname, s, &r)) {
@@ -647,7 +720,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			if (fd == -1)
 				continue;
 			used = write_file(m, lv, fd, &r, sname, dname, s,
-			    false, true, true, &bytes);
+			    false, true, true, quick, &bytes);
 			if (used != STRATEGY_NONE)
 				goto done;
 			if (!backend_unsupported(errno)) {
@@ -655,16 +728,21 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 				continue;
 			}
 		}
-		if (xq && flags == 0)
+		if (xq && !quick && flags == 0)
 			flags = attr_diff(m, s, lv->sfd, sname, &r, lv->rfd[i],
 			    dname);
+		if (flags == 0 && m->o.ref_kind != MIRROR_REF_CLONE)
+			touch(lv);
 		if (flags == 0 && m->o.ref_kind != MIRROR_REF_CLONE &&
 		    linkat(lv->rfd[i], dname, lv->dfd, dname, 0) == 0) {
 			if (fd != -1)
 				close(fd);
 			m->st.shared += (uint64_t)s->st_size;
-			if (m->o.records &&
-			    walk_stat(lv->dfd, dname, false, &d) == 0)
+			/* Settled, nobody else links it: it is r, once more. */
+			d = r;
+			d.st_nlink++;
+			if (m->o.records && (quick ||
+			    walk_stat(lv->dfd, dname, false, &d) == 0))
 				emit_record(m, lv, dname, s, &d,
 				    STRATEGY_HARDLINK, NULL, -1, NULL, false,
 				    false, true);
@@ -677,7 +755,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 		    O_NOFOLLOW | O_CLOEXEC)) == -1)
 			continue;
 		used = write_file(m, lv, fd, &r, sname, dname, s, false,
-		    false, true, &bytes);
+		    false, true, quick, &bytes);
 		if (used == STRATEGY_NONE) {
 			close(fd);
 			return 1;	/* reported */
@@ -719,6 +797,7 @@ later_link(struct mirror *m, const struct level *lv, const char *dname,
 	}
 	if (!m->o.dry_run) {
 		tmp_name(m, tmp, sizeof(tmp));
+		touch(lv);
 		if (linkat(m->droot, first, lv->dfd, d ? tmp : dname, 0) ==
 		    -1 || (d != NULL &&
 		    renameat(lv->dfd, tmp, lv->dfd, dname) == -1)) {
@@ -741,7 +820,7 @@ later_link(struct mirror *m, const struct level *lv, const char *dname,
 static void
 do_file(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, const struct stat *d,
-    const char *rel)
+    const char *rel, bool settled)
 {
 	unsigned char a[HASH_LEN], b[HASH_LEN];
 	unsigned flags = 0;
@@ -788,7 +867,7 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 	} else {
 		flags = MI_NEW;
 		if (m->o.nrefs > 0 && (lv->dfd >= 0 || m->o.dry_run) &&
-		    from_ref(m, lv, sname, dname, s, rel, &flags))
+		    from_ref(m, lv, sname, dname, s, rel, settled, &flags))
 			return;
 		m->st.created++;
 		m->st.created_reg++;
@@ -806,7 +885,7 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 		return;
 	}
 	used = write_file(m, lv, fd, s, sname, dname, s, d != NULL, false,
-	    false, &bytes);
+	    false, false, &bytes);
 	if (used != STRATEGY_NONE) {
 		struct stat after;
 
@@ -859,6 +938,7 @@ ref_other(struct mirror *m, const struct level *lv, const char *sname,
 		if (*flags != 0 || m->o.ref_kind == MIRROR_REF_CLONE)
 			return 0;
 		if (!m->o.dry_run) {
+			touch(lv);
 			if (linkat(lv->rfd[i], dname, lv->dfd, dname, 0) == -1)
 				return 0;
 			if (m->o.records &&
@@ -945,6 +1025,7 @@ do_symlink(struct mirror *m, const struct level *lv, const char *sname,
 	}
 	if (!m->o.dry_run) {
 		tmp_name(m, tmp, sizeof(tmp));
+		touch(lv);
 		if (symlinkat(target, lv->dfd, tmp) == -1) {
 			report(m, ME_CREATE, errno, lv->dpath, dname);
 			goto done;
@@ -991,6 +1072,7 @@ do_special(struct mirror *m, const struct level *lv, const char *sname,
 		m->st.created++;
 	if (!m->o.dry_run) {
 		tmp_name(m, tmp, sizeof(tmp));
+		touch(lv);
 		r = S_ISFIFO(s->st_mode) ? mkfifoat(lv->dfd, tmp, 0600) :
 		    mknodat(lv->dfd, tmp, (s->st_mode & S_IFMT) | 0600,
 		    s->st_rdev);
@@ -1003,6 +1085,570 @@ do_special(struct mirror *m, const struct level *lv, const char *sname,
 			return;
 	}
 	item(m, rel, 'c', t, flags, NULL, s, STRATEGY_MKNOD, 0);
+}
+
+/*
+ * Several threads.  A regular file (but a member of a -H group) is queued
+ * with others of its directory, and a worker handles it as the walking
+ * thread would: stat the destination, compare, write.  Every thread puts
+ * what it reports (items, problems, records) into a batch instead, and
+ * the walking thread hands the batches over in the order they were
+ * queued, so the caller sees them in walk order.  A directory's attributes
+ * are set when its turn comes in that order: after its files are done.
+ */
+enum out_kind { OUT_ITEM, OUT_EVENT, OUT_RECORD, OUT_HERE };
+
+/* What a thread reported, with copies of what it pointed to. */
+struct out {
+	enum out_kind	 kind;
+	union {
+		struct mirror_item it;
+		struct mirror_event ev;
+		struct record	 rec;
+		size_t		 file;	/* OUT_HERE: for the walking thread */
+	} u;
+	/* What the pointers point to, set again when handed over (the
+	 * batch's array moves as it grows). */
+	struct stat	 st;
+	struct stat	 dst;
+	unsigned char	 hash[HASH_LEN];
+	bool		 has_st;
+	bool		 has_dst;
+	bool		 has_hash;
+	char		*str[2];
+};
+
+/* A queued regular file; its names are in the batch's strs. */
+struct qfile {
+	const struct level *lv;
+	size_t		 sname;
+	size_t		 dname;
+	struct stat	 s;
+	bool		 present;
+	bool		 settled;
+};
+
+/* A directory whose attributes are set once its entries are done. */
+struct dir_fin {
+	const struct level *up;		/* where it is */
+	struct level	 sub;		/* itself; its paths are owned */
+	char		*sname;
+	char		*dname;
+	char		*rel;
+	struct stat	 s;
+	struct stat	 d;		/* as it was found, when have_d */
+	unsigned	 flags;
+	bool		 made;
+	bool		 have_d;
+	bool		 attrs;		/* set them: it was not given up */
+};
+
+/*
+ * A job: files of one directory (job.run set), what the walking thread
+ * reported, or a directory to finish.
+ */
+struct batch {
+	struct pool_job	 job;
+	struct qfile	*f;
+	size_t		 nf;
+	size_t		 falloc;
+	char		*strs;
+	size_t		 slen;
+	size_t		 salloc;
+	struct out	*v;
+	size_t		 nv;
+	size_t		 alloc;
+	struct dir_fin	*dir;
+};
+
+/*
+ * Files of one directory per job, up to CHUNK of them, so that threads
+ * do not queue for one directory's lock or, on XFS, one allocation
+ * group's buffers; at most FILES_QUEUED files wait.
+ */
+#define CHUNK		256
+#define FILES_QUEUED	4096
+
+static void	dir_done(struct mirror *, struct dir_fin *);
+static bool	handle(struct mirror *, const struct level *, const char *,
+		    const char *, const struct stat *, bool, bool, bool);
+
+static struct out *
+out_new(struct mirror *m)
+{
+	struct batch *b;
+	struct out *v;
+	size_t n;
+
+	/* The files gathered go before what the walking thread says now. */
+	if (m->main == NULL && m->pool->chunk != NULL) {
+		b = m->pool->chunk;
+		m->pool->chunk = NULL;
+		push_batch(m, b);
+	}
+	if (m->batch == NULL && (m->batch = calloc(1, sizeof(*m->batch))) ==
+	    NULL)
+		return NULL;
+	b = m->batch;
+	if (b->nv == b->alloc) {
+		n = b->alloc ? 2 * b->alloc : 4;
+		if ((v = reallocarray(b->v, n, sizeof(*v))) == NULL)
+			return NULL;
+		b->v = v;
+		b->alloc = n;
+	}
+	v = &b->v[b->nv++];
+	memset(v, 0, sizeof(*v));
+	v->u.rec.data_fd = -1;
+	return v;
+}
+
+static const char *
+keep(struct out *o, int i, const char *s)
+{
+	return s == NULL ? NULL : (o->str[i] = strdup(s));
+}
+
+/* The ops of a thread that reports into batches.  Out of memory, a line
+ * is lost, not the count of problems. */
+static void
+cap_item(void *arg, const struct mirror_item *it)
+{
+	struct out *o;
+
+	if ((o = out_new(arg)) == NULL)
+		return;
+	o->kind = OUT_ITEM;
+	o->u.it = *it;
+	o->u.it.path = keep(o, 0, it->path);
+	o->u.it.link = keep(o, 1, it->link);
+	if ((o->has_st = it->st != NULL))
+		o->st = *it->st;
+}
+
+static void
+cap_report(void *arg, const struct mirror_event *ev)
+{
+	struct out *o;
+
+	if ((o = out_new(arg)) == NULL)
+		return;
+	o->kind = OUT_EVENT;
+	o->u.ev = *ev;
+	o->u.ev.path = keep(o, 0, ev->path);
+}
+
+static void
+cap_record(void *arg, const struct record *rec)
+{
+	struct out *o;
+
+	if ((o = out_new(arg)) == NULL)
+		return;
+	o->kind = OUT_RECORD;
+	o->u.rec = *rec;
+	o->u.rec.dst = keep(o, 0, rec->dst);
+	o->u.rec.src = o->u.rec.dst;
+	o->u.rec.first = keep(o, 1, rec->first);
+	o->u.rec.backup = o->u.rec.target = NULL;
+	if ((o->has_st = rec->st != NULL))
+		o->st = *rec->st;
+	if ((o->has_dst = rec->dst_st != NULL))
+		o->dst = *rec->dst_st;
+	if ((o->has_hash = rec->hash != NULL))
+		memcpy(o->hash, rec->hash, HASH_LEN);
+	/* The file is closed when it is done: keep a descriptor. */
+	o->u.rec.data_fd = rec->data_fd == -1 ? -1 : fcntl(rec->data_fd,
+	    F_DUPFD_CLOEXEC, 0);
+}
+
+static bool
+cap_stored_hash(void *arg, const char *path, const struct stat *st,
+    unsigned char *out)
+{
+	struct mirror *m = arg;
+
+	/* Only the walking thread asks (see pool_start). */
+	return m->out.stored_hash != NULL &&
+	    m->out.stored_hash(m->out.arg, path, st, out);
+}
+
+static void
+batch_free(struct batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->nv; i++) {
+		free(b->v[i].str[0]);
+		free(b->v[i].str[1]);
+		if (b->v[i].kind == OUT_RECORD && b->v[i].u.rec.data_fd != -1)
+			close(b->v[i].u.rec.data_fd);
+	}
+	free(b->strs);
+	free(b->f);
+	free(b->v);
+	free(b);
+}
+
+/* Hand a batch over; the walking thread does what a worker left it. */
+static void
+replay(struct mirror *m, struct batch *b)
+{
+	struct mirror_ops saved = m->ops;
+	struct qfile *f;
+	struct out *o;
+	size_t i;
+
+	m->ops = m->out;
+	m->direct = true;
+	for (i = 0; i < b->nv; i++) {
+		o = &b->v[i];
+		switch (o->kind) {
+		case OUT_ITEM:
+			o->u.it.st = o->has_st ? &o->st : NULL;
+			m->out.item(m->out.arg, &o->u.it);
+			break;
+		case OUT_EVENT:
+			/* The walking thread's own were counted. */
+			if (b->job.run != NULL && counts(o->u.ev.kind))
+				m->failed = true;
+			m->out.report(m->out.arg, &o->u.ev);
+			break;
+		case OUT_RECORD:
+			o->u.rec.st = o->has_st ? &o->st : NULL;
+			o->u.rec.dst_st = o->has_dst ? &o->dst : NULL;
+			o->u.rec.hash = o->has_hash ? o->hash : NULL;
+			if (m->out.record != NULL)
+				m->out.record(m->out.arg, &o->u.rec);
+			break;
+		case OUT_HERE:
+			f = &b->f[o->u.file];
+			(void)handle(m, f->lv, b->strs + f->sname,
+			    b->strs + f->dname, &f->s, f->present,
+			    f->settled, false);
+			break;
+		}
+	}
+	if (b->dir != NULL) {
+		dir_done(m, b->dir);
+		b->dir = NULL;
+	}
+	m->direct = false;
+	m->ops = saved;
+}
+
+static void
+drain_one(struct mirror *m)
+{
+	struct batch *b;
+
+	if ((b = (struct batch *)pool_pop(&m->pool->pool)) == NULL)
+		return;
+	m->pool->files -= b->nf;
+	replay(m, b);
+	batch_free(b);
+}
+
+/* Queue a batch, handing over the oldest first while the pool is full. */
+static void
+push_batch(struct mirror *m, struct batch *b)
+{
+	struct mirror_pool *p = m->pool;
+
+	while (pool_full(&p->pool) ||
+	    (b->nf > 0 && p->files > p->files_max - b->nf))
+		drain_one(m);
+	p->files += b->nf;
+	(void)pool_push(&p->pool, &b->job);
+}
+
+/* Queue what the walking thread has kept: files gathered, or lines. */
+static void
+flush(struct mirror *m)
+{
+	struct batch *b;
+
+	if ((b = m->pool->chunk) != NULL) {
+		m->pool->chunk = NULL;
+		push_batch(m, b);
+	}
+	if ((b = m->batch) != NULL) {
+		m->batch = NULL;
+		push_batch(m, b);
+	}
+}
+
+/* Wait for every job queued and hand everything over. */
+static void
+drain_all(struct mirror *m)
+{
+	if (m->pool == NULL)
+		return;
+	flush(m);
+	while (!pool_empty(&m->pool->pool))
+		drain_one(m);
+}
+
+/* The files of a batch, on a worker (ctx: its copy of the mirror). */
+static void
+file_job(struct pool_job *job, void *ctx)
+{
+	struct batch *b = (struct batch *)job;
+	struct mirror *w = ctx;
+	struct qfile *f;
+	struct out *o;
+	size_t i;
+
+	w->batch = b;
+	for (i = 0; i < b->nf && !atomic_load(&w->pool->halt); i++) {
+		f = &b->f[i];
+		if (!handle(w, f->lv, b->strs + f->sname, b->strs + f->dname,
+		    &f->s, f->present, f->settled, true) &&
+		    (o = out_new(w)) != NULL) {
+			o->kind = OUT_HERE;
+			o->u.file = i;
+		}
+		if (w->stopped)
+			atomic_store(&w->pool->halt, true);
+	}
+	w->batch = NULL;
+}
+
+/*
+ * What writing in the directory lv->dfd locks, for the pool to keep the
+ * threads apart: on XFS its allocation group, else the directory itself.
+ */
+static uintptr_t
+chunk_key(struct mirror *m, const struct level *lv)
+{
+	struct mirror_pool *p = m->pool;
+	struct statfs sfs;
+
+	if (!p->shift_known) {
+		p->shift = probe_group_shift(fstatfs(lv->dfd, &sfs) == 0 ?
+		    (long)sfs.f_type : 0, lv->dfd);
+		p->shift_known = true;
+	}
+	if (p->shift > 0 && p->shift < 64)
+		return (uintptr_t)(lv->dino >> p->shift) + 1;
+	return (uintptr_t)lv->dino + 1;
+}
+
+/*
+ * Queue the regular file sname (dname in the destination) of lv for a
+ * worker.  Returns 0, or -1 (out of memory) when it must be done here.
+ */
+static int
+defer_file(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, bool present, bool settled)
+{
+	struct mirror_pool *p = m->pool;
+	struct batch *b = p->chunk;
+	struct qfile *f;
+	size_t want, sl = strlen(sname) + 1, dl = strlen(dname) + 1;
+	char *str;
+
+	if (b == NULL || b->nf == p->chunk_max || b->f[0].lv != lv) {
+		flush(m);
+		if ((b = calloc(1, sizeof(*b))) == NULL)
+			return -1;
+		b->job.run = file_job;
+		b->job.key = chunk_key(m, lv);
+		p->chunk = b;
+	}
+	if (b->nf == b->falloc) {
+		want = b->falloc ? 4 * b->falloc : 16;
+		if (want > p->chunk_max)
+			want = p->chunk_max;
+		if ((f = reallocarray(b->f, want, sizeof(*f))) == NULL)
+			return -1;
+		b->f = f;
+		b->falloc = want;
+	}
+	if (b->salloc - b->slen < sl + dl) {
+		want = b->salloc ? 2 * b->salloc : 4096;
+		while (want - b->slen < sl + dl)
+			want *= 2;
+		if ((str = realloc(b->strs, want)) == NULL)
+			return -1;
+		b->strs = str;
+		b->salloc = want;
+	}
+	f = &b->f[b->nf++];
+	f->lv = lv;
+	f->s = *s;
+	f->present = present;
+	f->settled = settled;
+	f->sname = b->slen;
+	memcpy(b->strs + b->slen, sname, sl);
+	f->dname = b->slen + sl;
+	memcpy(b->strs + b->slen + sl, dname, dl);
+	b->slen += sl + dl;
+	return 0;
+}
+
+/* Finish a directory now, or in its turn when the pool runs. */
+static void
+finish_dir(struct mirror *m, struct dir_fin *f)
+{
+	struct batch *b;
+
+	if (m->pool == NULL || m->direct || m->main != NULL ||
+	    (b = calloc(1, sizeof(*b))) == NULL) {
+		if (m->pool != NULL && !m->direct && m->main == NULL)
+			drain_all(m);
+		dir_done(m, f);
+		return;
+	}
+	flush(m);
+	b->dir = f;
+	push_batch(m, b);
+}
+
+static void
+stats_add(struct mirror_stats *to, struct mirror_stats *from)
+{
+	to->files += from->files;
+	to->regular += from->regular;
+	to->dirs += from->dirs;
+	to->symlinks += from->symlinks;
+	to->devices += from->devices;
+	to->specials += from->specials;
+	to->created += from->created;
+	to->created_reg += from->created_reg;
+	to->created_dir += from->created_dir;
+	to->created_link += from->created_link;
+	to->deleted += from->deleted;
+	to->transferred += from->transferred;
+	to->total_size += from->total_size;
+	to->transferred_size += from->transferred_size;
+	to->copied += from->copied;
+	to->shared += from->shared;
+	to->skipped_deletes += from->skipped_deletes;
+	memset(from, 0, sizeof(*from));
+}
+
+/* The end of a run: everything handed over, the workers' counts added. */
+static void
+pool_settle(struct mirror *m)
+{
+	unsigned i;
+
+	if (m->pool == NULL)
+		return;
+	drain_all(m);
+	for (i = 0; i < m->pool->n; i++)
+		stats_add(&m->st, &m->pool->copies[i].st);
+	if (atomic_load(&m->pool->halt))
+		m->stopped = true;
+}
+
+/*
+ * Start the threads, o.data.jobs in all (0: one per CPU) with the walking
+ * one, unless one is enough: a dry run, or -c against stored hashes that
+ * are looked up in walk order.  Without them, all is done on one thread.
+ */
+static void
+pool_start(struct mirror *m)
+{
+	struct mirror_pool *p;
+	struct mirror *c;
+	struct rlimit rl;
+	unsigned jobs = m->o.data.jobs ? m->o.data.jobs : pool_cpus(), i;
+	size_t depth = 256, fds = 4096;
+
+	if (m->pool != NULL || jobs < 2 || m->o.dry_run ||
+	    (m->o.checksum && m->ops.stored_hash != NULL))
+		return;
+	/* Each directory in the queue holds its fds, and each record one. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		fds = rl.rlim_cur;
+	if (depth > fds / (4 * (m->o.nrefs + 2)))
+		depth = fds / (4 * (m->o.nrefs + 2));
+	if (depth < 16)
+		return;
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->copies = calloc(jobs, sizeof(*p->copies))) == NULL ||
+	    (p->ctx = calloc(jobs, sizeof(*p->ctx))) == NULL) {
+		if (p != NULL)
+			free(p->copies);
+		free(p);
+		return;
+	}
+	p->n = jobs;
+	p->chunk_max = CHUNK;
+	p->files_max = FILES_QUEUED;
+	if (m->o.records && p->files_max > fds / 4)
+		p->files_max = fds / 4 > CHUNK ? fds / 4 : CHUNK;
+	m->out = m->ops;
+	m->ops.item = cap_item;
+	m->ops.report = cap_report;
+	m->ops.record = m->out.record != NULL ? cap_record : NULL;
+	m->ops.stored_hash = m->out.stored_hash != NULL ? cap_stored_hash :
+	    NULL;
+	m->ops.arg = m;
+	for (i = 0; i < jobs; i++) {
+		c = &p->copies[i];
+		*c = *m;
+		memset(&c->st, 0, sizeof(c->st));
+		c->ops.arg = c;
+		c->main = m;
+		c->pool = p;
+		c->worker = i + 1;
+		c->seq = 0;
+		c->hbuf = NULL;
+		c->batch = NULL;
+		c->stopped = c->failed = false;
+		probe_init(&c->probe);
+		inomap_init(&c->links);
+		p->ctx[i] = c;
+	}
+	if (pool_init(&p->pool, jobs - 1, depth, p->ctx) == -1) {
+		for (i = 0; i < jobs; i++)
+			probe_free(&p->copies[i].probe);
+		free(p->ctx);
+		free(p->copies);
+		free(p);
+		m->ops = m->out;
+		return;
+	}
+	m->pool = p;
+}
+
+static void
+pool_stop(struct mirror *m)
+{
+	struct mirror_pool *p = m->pool;
+	unsigned i;
+
+	if (p == NULL)
+		return;
+	drain_all(m);
+	pool_free(&p->pool);
+	for (i = 0; i < p->n; i++) {
+		probe_free(&p->copies[i].probe);
+		inomap_free(&p->copies[i].links);
+		free(p->copies[i].hbuf);
+	}
+	free(p->ctx);
+	free(p->copies);
+	free(p);
+	m->pool = NULL;
+	m->ops = m->out;
+}
+
+static void
+init_level(struct level *lv)
+{
+	size_t i;
+
+	memset(lv, 0, sizeof(*lv));
+	lv->sfd = lv->dfd = -1;
+	for (i = 0; i < MIRROR_MAX_REFS; i++)
+		lv->rfd[i] = -1;
+	lv->rel = "";
 }
 
 static void
@@ -1019,38 +1665,116 @@ close_level(struct level *lv)
 			close(lv->rfd[i]);
 }
 
+static void
+fin_free(struct dir_fin *f)
+{
+	if (f == NULL)
+		return;
+	close_level(&f->sub);
+	free((char *)f->sub.spath);
+	free((char *)f->sub.dpath);
+	free(f->sname);
+	free(f->dname);
+	free(f->rel);
+	free(f);
+}
+
+/* A directory's attributes once its entries are done (times last). */
+static void
+dir_done(struct mirror *m, struct dir_fin *f)
+{
+	const struct level *lv = f->up;
+	struct meta_result res;
+	struct meta_req req;
+	struct stat own, n;
+	unsigned flags = f->flags;
+	bool dirty = atomic_load(&f->sub.dirty);
+
+	if (f->attrs && !m->o.dry_run && lv->dfd >= 0 && !halted(m)) {
+		if (f->made)
+			flags = MI_TIME | MI_PERMS | MI_OWNER | MI_GROUP |
+			    ((m->o.xattrs || m->o.acls) ? MI_XATTR : 0);
+		/* Writing in it moved its mtime: set it again. */
+		if (m->o.times && !f->made && dirty && walk_stat(lv->dfd,
+		    f->dname, false, &n) == 0 && !same_time(&n, &f->s))
+			flags |= MI_TIME;
+		if (f->made || flags != 0) {
+			meta_for(m, &f->s, &own, &req, -1);
+			req.times = m->o.times && (flags & MI_TIME);
+			req.owner = (m->o.owner || m->o.group) &&
+			    (flags & (MI_OWNER | MI_GROUP));
+			req.set_mode = f->made || (flags & MI_PERMS);
+			if (meta_apply_at(lv->dfd, f->dname, false, &req,
+			    &res) == -1)
+				report(m, ME_META,
+				    res.err[ffs((int)res.failed) - 1],
+				    lv->dpath, f->dname);
+			if ((flags & (MI_ACL | MI_XATTR)) &&
+			    meta_sync_xattrs(lv->sfd, f->sname, lv->dfd,
+			    f->dname, m->o.acls, m->o.xattrs, true) == -1)
+				report(m, ME_META, errno, lv->dpath, f->dname);
+		}
+		/* Untouched, it is as it was found. */
+		if (f->have_d && !f->made && !dirty && flags == 0)
+			n = f->d;
+		else if (m->o.records && walk_stat(lv->dfd, f->dname, false,
+		    &n) == -1)
+			goto out;
+		if (m->o.records)
+			emit_record(m, lv, f->dname, &f->s, &n, STRATEGY_MKDIR,
+			    NULL, -1, NULL, true, !f->made, false);
+	}
+out:
+	fin_free(f);
+}
+
 /*
  * A directory: its line, then its contents, then its attributes (times
- * last, once nothing more is written in it).
+ * last, once nothing more is written in it).  settled: d is the source's
+ * own metadata, the destination has its attributes.
  */
 static void
 do_dir(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, const struct stat *d,
-    const char *rel, bool premade)
+    const char *rel, bool premade, bool settled)
 {
-	struct meta_result res;
-	struct meta_req req;
-	struct level sub;
-	struct stat own, r, n;
+	struct dir_fin *f;
+	struct level *sub;
+	struct stat r, n;
 	unsigned flags = 0;
 	char update = '.';
 	bool made = false, found = false, root;
 	size_t i;
 
 	m->st.dirs++;
-	memset(&sub, 0, sizeof(sub));
-	sub.sfd = sub.dfd = -1;
-	for (i = 0; i < MIRROR_MAX_REFS; i++)
-		sub.rfd[i] = -1;
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->sname = strdup(sname)) == NULL ||
+	    (f->dname = strdup(dname)) == NULL ||
+	    (f->rel = strdup(rel)) == NULL) {
+		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
+		if (f != NULL)
+			init_level(&f->sub);
+		fin_free(f);
+		return;
+	}
+	sub = &f->sub;
+	init_level(sub);
+	f->up = lv;
+	f->s = *s;
 	if (d != NULL) {
-		flags = attr_diff(m, s, lv->sfd, sname, d, lv->dfd, dname);
+		f->d = *d;
+		f->have_d = true;
+		if (!settled)
+			flags = attr_diff(m, s, lv->sfd, sname, d, lv->dfd,
+			    dname);
 	} else {
 		update = 'c';
 		/* Beside a reference tree, rsync compares with its copy. */
 		for (i = 0; i < m->o.nrefs && !found; i++)
 			if (lv->rfd[i] >= 0 && walk_stat(lv->rfd[i], dname,
 			    false, &r) == 0 && S_ISDIR(r.st_mode)) {
-				flags = attr_diff(m, s, lv->sfd, sname, &r,
+				flags = attr_diff(m, s, m->o.quiet_items ? -1 :
+				    lv->sfd, sname, &r, m->o.quiet_items ? -1 :
 				    lv->rfd[i], dname);
 				found = true;
 			}
@@ -1061,25 +1785,31 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 		if (premade) {
 			made = true;
 		} else if (!m->o.dry_run && lv->dfd >= 0) {
+			touch(lv);
 			if (mkdirat(lv->dfd, dname, 0700) == -1) {
 				report(m, ME_CREATE, errno, lv->dpath, dname);
+				fin_free(f);
 				return;
 			}
 			made = true;
 		}
 	}
+	f->made = made;
+	f->flags = flags;
 	item(m, rel, update, 'd', flags, NULL, s, STRATEGY_MKDIR, 0);
-	if (m->o.records && lv->dfd >= 0 &&
-	    walk_stat(lv->dfd, dname, false, &n) == 0)
+	if (d != NULL && !made)
+		n = *d;
+	if (m->o.records && lv->dfd >= 0 && ((d != NULL && !made) ||
+	    walk_stat(lv->dfd, dname, false, &n) == 0))
 		emit_record(m, lv, dname, s, &n, STRATEGY_MKDIR, NULL, -1,
 		    NULL, false, !made, false);
 	/* The root is "./" itself but "" to its entries. */
 	root = strcmp(rel, "./") == 0;
-	sub.rel = root ? "" : rel;
-	sub.spath = root ? strdup(lv->spath) : walk_join(lv->spath, sname);
-	sub.dpath = root ? strdup(lv->dpath) : walk_join(lv->dpath, dname);
-	sub.fresh = made || d == NULL;
-	if (sub.spath == NULL || sub.dpath == NULL) {
+	sub->rel = root ? "" : f->rel;
+	sub->spath = root ? strdup(lv->spath) : walk_join(lv->spath, sname);
+	sub->dpath = root ? strdup(lv->dpath) : walk_join(lv->dpath, dname);
+	sub->fresh = made || d == NULL;
+	if (sub->spath == NULL || sub->dpath == NULL) {
 		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
 		goto out;
 	}
@@ -1087,72 +1817,146 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 		report(m, ME_OTHER_FS, 0, lv->spath, sname);
 		goto attrs;
 	}
-	sub.sfd = openat(lv->sfd, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (sub.sfd == -1) {
+	sub->sfd = openat(lv->sfd, sname, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (sub->sfd == -1) {
 		report(m, errno == ENOENT ? ME_VANISHED : ME_OPEN_DIR, errno,
 		    lv->spath, sname);
 		goto attrs;
 	}
 	if (lv->dfd >= 0 && (made || d != NULL)) {
-		sub.dfd = openat(lv->dfd, dname, O_RDONLY | O_DIRECTORY |
+		sub->dfd = openat(lv->dfd, dname, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
-		if (sub.dfd == -1 && !(m->o.dry_run && made == false &&
+		if (sub->dfd == -1 && !(m->o.dry_run && made == false &&
 		    d == NULL)) {
 			report(m, ME_CREATE, errno, lv->dpath, dname);
 			goto out;
 		}
+		if (sub->dfd >= 0 && m->pool != NULL && fstat(sub->dfd,
+		    &n) == 0)
+			sub->dino = n.st_ino;
 	}
 	for (i = 0; i < m->o.nrefs; i++)
 		if (lv->rfd[i] >= 0)
-			sub.rfd[i] = openat(lv->rfd[i], dname, O_RDONLY |
+			sub->rfd[i] = openat(lv->rfd[i], dname, O_RDONLY |
 			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	mirror_dir(m, &sub);
+	mirror_dir(m, sub);
 attrs:
-	if (!m->o.dry_run && lv->dfd >= 0 && !m->stopped) {
-		if (made)
-			flags = MI_TIME | MI_PERMS | MI_OWNER | MI_GROUP |
-			    ((m->o.xattrs || m->o.acls) ? MI_XATTR : 0);
-		/* Writing in it moved its mtime: set it again. */
-		if (m->o.times && !made && walk_stat(lv->dfd, dname, false,
-		    &n) == 0 && !same_time(&n, s))
-			flags |= MI_TIME;
-		if (made || flags != 0) {
-			meta_for(m, s, &own, &req, -1);
-			req.times = m->o.times && (flags & MI_TIME);
-			req.owner = (m->o.owner || m->o.group) &&
-			    (flags & (MI_OWNER | MI_GROUP));
-			req.set_mode = made || (flags & MI_PERMS);
-			if (meta_apply_at(lv->dfd, dname, false, &req,
-			    &res) == -1)
-				report(m, ME_META,
-				    res.err[ffs((int)res.failed) - 1],
-				    lv->dpath, dname);
-			if ((flags & (MI_ACL | MI_XATTR)) &&
-			    meta_sync_xattrs(lv->sfd, sname, lv->dfd, dname,
-			    m->o.acls, m->o.xattrs, true) == -1)
-				report(m, ME_META, errno, lv->dpath, dname);
-		}
-		if (m->o.records && walk_stat(lv->dfd, dname, false, &n) == 0)
-			emit_record(m, lv, dname, s, &n, STRATEGY_MKDIR, NULL,
-			    -1, NULL, true, !made, false);
-	}
+	f->attrs = true;
 out:
-	close_level(&sub);
-	free((char *)sub.spath);
-	free((char *)sub.dpath);
+	finish_dir(m, f);
 }
 
-/* One source entry against what the destination has under dname. */
-static void
-do_entry(struct mirror *m, struct level *lv, const char *sname,
-    const char *dname, const struct stat *s, bool present)
+/*
+ * One source entry against what the destination has under dname.  A
+ * worker (worker set) leaves it to the walking thread, returning false,
+ * when a directory is in the way.
+ */
+static bool
+handle(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, bool present, bool settled,
+    bool worker)
 {
 	struct stat d, *dp = NULL;
 	char *rel;
 	bool dir = S_ISDIR(s->st_mode);
 
-	if (dir && !m->o.recursive) {
+	if (present && lv->listed && settled && dir) {
+		/* As the source has it, but for the inode. */
+		d = *s;
+		d.st_dev = 0;
+		d.st_ino = 0;
+		dp = &d;
+	} else if (present && lv->dfd >= 0 &&
+	    walk_stat(lv->dfd, dname, false, &d) == 0) {
+		dp = &d;
+	}
+	/* Another type in the way: it goes first. */
+	if (dp != NULL && (dp->st_mode & S_IFMT) != (s->st_mode & S_IFMT) &&
+	    !(S_ISCHR(s->st_mode) && S_ISBLK(dp->st_mode)) &&
+	    !(S_ISBLK(s->st_mode) && S_ISCHR(dp->st_mode))) {
+		if (S_ISDIR(dp->st_mode) || dir) {
+			if (worker)
+				return false;
+			if (delete_entry(m, lv, dname, S_ISDIR(dp->st_mode),
+			    true) == -1)
+				return true;
+			dp = NULL;
+		}
+	}
+	if ((rel = relpath(lv, sname, dir)) == NULL) {
+		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
+		return true;
+	}
+	if (dir)
+		do_dir(m, lv, sname, dname, s, dp, rel, false,
+		    settled && dp != NULL);
+	else if (S_ISREG(s->st_mode))
+		do_file(m, lv, sname, dname, s,
+		    dp != NULL && S_ISREG(dp->st_mode) ? dp : NULL, rel,
+		    settled);
+	else if (S_ISLNK(s->st_mode))
+		do_symlink(m, lv, sname, dname, s, dp, rel);
+	else
+		do_special(m, lv, sname, dname, s, dp, rel);
+	free(rel);
+	return true;
+}
+
+/* Whether the caller knows the regular file sname to be settled. */
+static bool
+is_settled(struct mirror *m, const struct level *lv, const char *sname,
+    const struct stat *s)
+{
+	const struct mirror_ops *ops = m->pool != NULL ? &m->out : &m->ops;
+	char *rel;
+	bool ok;
+
+	if (ops->settled == NULL || m->direct || lv->dfd < 0 ||
+	    (!S_ISREG(s->st_mode) && !S_ISDIR(s->st_mode)) ||
+	    (S_ISREG(s->st_mode) && m->o.hard_links && s->st_nlink > 1) ||
+	    (rel = relpath(lv, sname, false)) == NULL)
+		return false;
+	ok = ops->settled(ops->arg, rel, s);
+	free(rel);
+	return ok;
+}
+
+/* A settled file that the destination has: nothing to do but say so. */
+static void
+keep_settled(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s)
+{
+	struct stat d = *s;
+	char *rel;
+
+	m->st.regular++;
+	m->st.total_size += (uint64_t)s->st_size;
+	if ((rel = relpath(lv, sname, false)) == NULL) {
+		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
+		return;
+	}
+	item(m, rel, '.', 'f', 0, NULL, s, STRATEGY_NONE, 0);
+	/* The source's metadata, with no inode to group links by. */
+	d.st_nlink = 1;
+	d.st_dev = 0;
+	d.st_ino = 0;
+	emit_record(m, lv, dname, s, &d, STRATEGY_SKIP, NULL, -1, NULL, false,
+	    true, true);
+	free(rel);
+}
+
+/*
+ * One source entry: skipped as the options say, queued for a worker (a
+ * regular file, unless -H must see it here), or handled now.
+ */
+static void
+do_entry(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, bool present)
+{
+	bool quick;
+
+	if (S_ISDIR(s->st_mode) && !m->o.recursive) {
 		report(m, ME_SKIP_DIR, 0, lv->spath, sname);
 		return;
 	}
@@ -1164,34 +1968,16 @@ do_entry(struct mirror *m, struct level *lv, const char *sname,
 		return;
 	}
 	m->st.files++;
-	if (present && lv->dfd >= 0 &&
-	    walk_stat(lv->dfd, dname, false, &d) == 0)
-		dp = &d;
-	/* Another type in the way: it goes first. */
-	if (dp != NULL && (dp->st_mode & S_IFMT) != (s->st_mode & S_IFMT) &&
-	    !(S_ISCHR(s->st_mode) && S_ISBLK(dp->st_mode)) &&
-	    !(S_ISBLK(s->st_mode) && S_ISCHR(dp->st_mode))) {
-		if (S_ISDIR(dp->st_mode) || dir) {
-			if (delete_entry(m, lv, dname, S_ISDIR(dp->st_mode),
-			    true) == -1)
-				return;
-			dp = NULL;
-		}
-	}
-	if ((rel = relpath(lv, sname, dir)) == NULL) {
-		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
+	quick = is_settled(m, lv, sname, s);
+	if (quick && present && lv->listed && S_ISREG(s->st_mode)) {
+		keep_settled(m, lv, sname, dname, s);
 		return;
 	}
-	if (dir)
-		do_dir(m, lv, sname, dname, s, dp, rel, false);
-	else if (S_ISREG(s->st_mode))
-		do_file(m, lv, sname, dname, s,
-		    dp != NULL && S_ISREG(dp->st_mode) ? dp : NULL, rel);
-	else if (S_ISLNK(s->st_mode))
-		do_symlink(m, lv, sname, dname, s, dp, rel);
-	else
-		do_special(m, lv, sname, dname, s, dp, rel);
-	free(rel);
+	if (m->pool != NULL && !m->direct && S_ISREG(s->st_mode) &&
+	    lv->dfd >= 0 && !(m->o.hard_links && s->st_nlink > 1) &&
+	    defer_file(m, lv, sname, dname, s, present, quick) == 0)
+		return;
+	(void)handle(m, lv, sname, dname, s, present, quick, false);
 }
 
 /* Whether the source entry named like a destination entry protects it. */
@@ -1250,15 +2036,21 @@ mirror_dir(struct mirror *m, struct level *lv)
 		}
 	}
 	/* Deletions first, as rsync's --delete-during does. */
-	if (lv->dfd >= 0 && !lv->fresh && walk_list(lv->dfd, &dl) == -1)
-		report(m, ME_OPEN_DIR, errno, lv->dpath, NULL);
-	for (i = j = 0; j < dl.n && !m->stopped; j++) {
+	/* Listed, a name is there or not; else it may be. */
+	if (lv->dfd >= 0 && !lv->fresh) {
+		if (walk_list(lv->dfd, &dl) == 0)
+			lv->listed = true;
+		else
+			report(m, ME_OPEN_DIR, errno, lv->dpath, NULL);
+	}
+	for (i = j = 0; j < dl.n && !halted(m); j++) {
 		while (i < sl.n && (c = strcmp(v[i].name, dl.names[j])) < 0)
 			i++;
 		if (i < sl.n && c == 0 && (!v[i].ok || !v[i].excluded ||
 		    !m->o.delete_excluded))
 			continue;
 		if (our_tmp(dl.names[j]) && !m->o.dry_run) {
+			touch(lv);
 			unlinkat(lv->dfd, dl.names[j], 0);
 			continue;
 		}
@@ -1266,15 +2058,14 @@ mirror_dir(struct mirror *m, struct level *lv)
 			continue;
 		delete_entry(m, lv, dl.names[j], dir, false);
 	}
-	for (i = j = 0; i < sl.n && !m->stopped; i++) {
+	for (i = j = 0; i < sl.n && !halted(m); i++) {
 		if (!v[i].ok || v[i].excluded)
 			continue;
 		while (j < dl.n && strcmp(dl.names[j], v[i].name) < 0)
 			j++;
 		do_entry(m, lv, v[i].name, v[i].name, &v[i].st,
-		    lv->fresh ? false : j < dl.n ?
-		    strcmp(dl.names[j], v[i].name) == 0 : dl.n == 0 &&
-		    lv->dfd >= 0);
+		    lv->fresh ? false : lv->listed ? j < dl.n &&
+		    strcmp(dl.names[j], v[i].name) == 0 : lv->dfd >= 0);
 	}
 	free(v);
 	walk_list_free(&sl);
@@ -1306,6 +2097,7 @@ mirror_free(struct mirror *m)
 {
 	if (m == NULL)
 		return;
+	pool_stop(m);
 	probe_free(&m->probe);
 	inomap_free(&m->links);
 	if (m->droot >= 0)
@@ -1393,18 +2185,6 @@ open_dst(struct mirror *m, const char *dst, bool *made)
 	return open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-static void
-init_level(struct level *lv)
-{
-	size_t i;
-
-	memset(lv, 0, sizeof(*lv));
-	lv->sfd = lv->dfd = -1;
-	for (i = 0; i < MIRROR_MAX_REFS; i++)
-		lv->rfd[i] = -1;
-	lv->rel = "";
-}
-
 /* -1 with errno 0 when problems were reported, else 0. */
 static int
 finish(const struct mirror *m)
@@ -1459,6 +2239,7 @@ run_entry(struct mirror *m, struct level *up, const char *src,
 	    S_ISDIR(s.st_mode)) != FILTER_EXCLUDE)
 		do_entry(m, up, sbase, dname, &s, up->dfd >= 0 &&
 		    walk_stat(up->dfd, dname, false, &d) == 0);
+	pool_settle(m);
 	close_level(up);
 	ret = finish(m);
 out:
@@ -1478,6 +2259,7 @@ mirror_run(struct mirror *m, const char *src, const char *dst,
 	int e;
 
 	m->failed = false;
+	pool_start(m);
 	init_level(&up);
 	up.spath = src;
 	up.dpath = dst;
@@ -1500,7 +2282,8 @@ mirror_run(struct mirror *m, const char *src, const char *dst,
 	m->sdev = s.st_dev;
 	m->st.files++;
 	do_dir(m, &up, ".", ".", &s, made || up.dfd < 0 ||
-	    fstat(up.dfd, &d) == -1 ? NULL : &d, "./", made);
+	    fstat(up.dfd, &d) == -1 ? NULL : &d, "./", made, false);
+	pool_settle(m);
 	close_level(&up);
 	m->droot_path = NULL;
 	return finish(m);
@@ -1514,6 +2297,7 @@ mirror_file(struct mirror *m, const char *src, const char *dst)
 	int ret;
 
 	m->failed = false;
+	pool_start(m);
 	init_level(&up);
 	if (split(dst, &ddir, &dbase) == -1)
 		return -1;

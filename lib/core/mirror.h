@@ -129,6 +129,17 @@ struct mirror_ops {
 	 */
 	bool		(*stored_hash)(void *, const char *path,
 			    const struct stat *st, unsigned char *out);
+	/*
+	 * Whether the regular file or directory path, whose source
+	 * metadata is st, is known to be held as it is (a file's data and
+	 * every attribute, a directory's attributes) by the destination
+	 * or, where the destination lacks it, by the first reference tree:
+	 * a snapshot's entry unchanged since the previous one.  Then it is
+	 * not compared.  Asked in walk order, on the caller's thread.  May
+	 * be NULL.
+	 */
+	bool		(*settled)(void *, const char *path,
+			    const struct stat *st);
 	void		*arg;
 };
 
