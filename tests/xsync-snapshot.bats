@@ -71,7 +71,7 @@ _three() {
 	t=$(stat -c %Y "$S/sub/deep/same")
 	head -c 50000 /dev/urandom >"$S/sub/deep/same"
 	touch -d "@$t.5" "$S/sub/deep/same"
-	setfattr -n user.only -v x "$S/sub/changed"
+	setfattr -n user.only -v x "$S/meta"
 	run "$XSYNC" snapshot "$S" "$R"
 	assert_success
 	mapfile -t N < <(_snaps "$R")
@@ -79,7 +79,7 @@ _three() {
 	assert_same_tree "$S" "$R/${N[2]}" -A
 	cmp "$S/sub/deep/same" "$R/${N[2]}/sub/deep/same"
 	! cmp -s "$R/${N[1]}/sub/deep/same" "$R/${N[2]}/sub/deep/same"
-	[[ $(getfattr --absolute-names --only-values -n user.only "$R/${N[2]}/sub/changed") == x ]]
+	[[ $(getfattr --absolute-names --only-values -n user.only "$R/${N[2]}/meta") == x ]]
 
 	run "$XSYNC" verify "$R"
 	assert_success
@@ -124,7 +124,8 @@ _three() {
 	assert_success
 	# meta, sub/changed and small live in the first snapshot only
 	assert_line --regexp "^${N[0]} +10 +650006 +300006$"
-	assert_line --regexp "^${N[2]} +10 +650004 +50000$"
+	# meta (a new extended attribute) and sub/deep/same live in the last only
+	assert_line --regexp "^${N[2]} +10 +650004 +250000$"
 }
 
 @test "--link hard links on XFS too" {

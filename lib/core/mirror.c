@@ -520,6 +520,27 @@ emit_record(struct mirror *m, const struct level *lv, const char *name,
 }
 
 /*
+ * The hash of data the kernel moved (a clone, copy_file_range) for the
+ * manifest: read from the source, whose pages are in memory where the new
+ * file's are not, if it stays as it was (from_st) while it is read.
+ */
+static void
+source_hash(struct mirror *m, int from, const struct stat *from_st,
+    struct transfer *t)
+{
+	struct stat after;
+
+	if (m->hbuf == NULL && (m->hbuf = malloc(HASH_FD_BUF)) == NULL)
+		return;
+	if (hash_fd(from, t->hash, m->hbuf, from_st->st_size) == 0 &&
+	    fstat(from, &after) == 0 && after.st_size == from_st->st_size &&
+	    same_time(&after, from_st) &&
+	    after.st_ctim.tv_sec == from_st->st_ctim.tv_sec &&
+	    after.st_ctim.tv_nsec == from_st->st_ctim.tv_nsec)
+		t->hashed = true;
+}
+
+/*
  * Write the destination name from the open file from (the source, or a
  * reference copy), give it the source's metadata and put it in place.
  * clone_only: share the data or fail with the backend's errno.  settled:
@@ -590,6 +611,8 @@ write_file(struct mirror *m, const struct level *lv, int from,
 		goto out;
 	}
 	*bytes = t.bytes;
+	if (m->o.records && !t.hashed && !ref)
+		source_hash(m, from, from_st, &t);
 	if (m->o.records) {
 		/* What was set, unless something failed: then look. */
 		if (res.failed == 0 && ref) {
@@ -608,8 +631,10 @@ write_file(struct mirror *m, const struct level *lv, int from,
 			e = errno;
 			goto out;
 		}
+		/* A reference's data has its hash in a manifest, mostly. */
 		emit_record(m, lv, dname, s, &dst, t.used,
-		    t.hashed ? t.hash : NULL, fd, NULL, false, false, ref);
+		    t.hashed ? t.hash : NULL, ref ? -1 : fd, NULL, false, false,
+		    ref);
 	}
 	close(fd);
 	return t.used;
@@ -1362,6 +1387,9 @@ push_batch(struct mirror *m, struct batch *b)
 		drain_one(m);
 	p->files += b->nf;
 	(void)pool_push(&p->pool, &b->job);
+	/* What is done already goes now: less to hold. */
+	while (pool_ready(&p->pool))
+		drain_one(m);
 }
 
 /* Queue what the walking thread has kept: files gathered, or lines. */
