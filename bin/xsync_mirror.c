@@ -543,6 +543,7 @@ xsync_mirror(int argc, char **argv)
 			return XS_FILES;
 		}
 	raise_fd_limit();
+	o.all_items = v.itemize > 1 || v.progress || v.progress2;
 	ops.item = xsync_view_item;
 	ops.report = xsync_view_report;
 	ops.record = NULL;

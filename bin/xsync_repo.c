@@ -185,6 +185,7 @@ xsync_snapshot(int argc, char **argv)
 	if (rules)
 		so.filter = &f;
 	so.quiet_items = v.itemize == 0;
+	so.all_items = v.itemize > 1 || v.progress || v.progress2;
 	open_repo(&r, argv[optind + 1], flags);
 	ops.item = xsync_view_item;
 	ops.report = xsync_view_report;

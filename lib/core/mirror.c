@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/statfs.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -85,6 +86,7 @@ struct ent {
 	struct stat	 st;
 	bool		 ok;
 	bool		 excluded;
+	bool		 lazy;		/* a regular file not yet stat'ed */
 };
 
 struct mirror_pool {
@@ -168,6 +170,8 @@ item(struct mirror *m, const char *path, char update, char type,
 {
 	struct mirror_item it;
 
+	if (update == '.' && flags == 0 && !m->o.all_items)
+		return;
 	it.path = path;
 	it.update = update;
 	it.type = type;
@@ -1151,6 +1155,7 @@ struct qfile {
 	struct stat	 s;
 	bool		 present;
 	bool		 settled;
+	bool		 lazy;		/* s is to be read first */
 };
 
 /* A directory whose attributes are set once its entries are done. */
@@ -1419,6 +1424,22 @@ drain_all(struct mirror *m)
 		drain_one(m);
 }
 
+/*
+ * The stat of a regular file listed but not yet looked at: false when it
+ * is gone (reported).  Should it no longer be a regular file, the
+ * walking thread gets it: handle will not take it.
+ */
+static bool
+lazy_stat(struct mirror *m, const struct level *lv, const char *sname,
+    struct stat *s)
+{
+	if (walk_stat(lv->sfd, sname, false, s) == 0)
+		return true;
+	report(m, errno == ENOENT ? ME_VANISHED : ME_STAT, errno, lv->spath,
+	    sname);
+	return false;
+}
+
 /* The files of a batch, on a worker (ctx: its copy of the mirror). */
 static void
 file_job(struct pool_job *job, void *ctx)
@@ -1432,9 +1453,12 @@ file_job(struct pool_job *job, void *ctx)
 	w->batch = b;
 	for (i = 0; i < b->nf && !atomic_load(&w->pool->halt); i++) {
 		f = &b->f[i];
-		if (!handle(w, f->lv, b->strs + f->sname, b->strs + f->dname,
-		    &f->s, f->present, f->settled, true) &&
-		    (o = out_new(w)) != NULL) {
+		if (f->lazy && !lazy_stat(w, f->lv, b->strs + f->sname,
+		    &f->s))
+			continue;
+		if ((!S_ISREG(f->s.st_mode) || !handle(w, f->lv,
+		    b->strs + f->sname, b->strs + f->dname, &f->s, f->present,
+		    f->settled, true)) && (o = out_new(w)) != NULL) {
 			o->kind = OUT_HERE;
 			o->u.file = i;
 		}
@@ -1470,7 +1494,8 @@ chunk_key(struct mirror *m, const struct level *lv)
  */
 static int
 defer_file(struct mirror *m, const struct level *lv, const char *sname,
-    const char *dname, const struct stat *s, bool present, bool settled)
+    const char *dname, const struct stat *s, bool present, bool settled,
+    bool lazy)
 {
 	struct mirror_pool *p = m->pool;
 	struct batch *b = p->chunk;
@@ -1509,6 +1534,7 @@ defer_file(struct mirror *m, const struct level *lv, const char *sname,
 	f->s = *s;
 	f->present = present;
 	f->settled = settled;
+	f->lazy = lazy;
 	f->sname = b->slen;
 	memcpy(b->strs + b->slen, sname, sl);
 	f->dname = b->slen + sl;
@@ -1976,11 +2002,12 @@ keep_settled(struct mirror *m, const struct level *lv, const char *sname,
 
 /*
  * One source entry: skipped as the options say, queued for a worker (a
- * regular file, unless -H must see it here), or handled now.
+ * regular file, unless -H must see it here), or handled now.  lazy: a
+ * regular file by its directory entry, s not read yet.
  */
 static void
 do_entry(struct mirror *m, const struct level *lv, const char *sname,
-    const char *dname, const struct stat *s, bool present)
+    const char *dname, struct stat *s, bool present, bool lazy)
 {
 	bool quick;
 
@@ -1996,14 +2023,16 @@ do_entry(struct mirror *m, const struct level *lv, const char *sname,
 		return;
 	}
 	m->st.files++;
-	quick = is_settled(m, lv, sname, s);
+	quick = !lazy && is_settled(m, lv, sname, s);
 	if (quick && present && lv->listed && S_ISREG(s->st_mode)) {
 		keep_settled(m, lv, sname, dname, s);
 		return;
 	}
 	if (m->pool != NULL && !m->direct && S_ISREG(s->st_mode) &&
 	    lv->dfd >= 0 && !(m->o.hard_links && s->st_nlink > 1) &&
-	    defer_file(m, lv, sname, dname, s, present, quick) == 0)
+	    defer_file(m, lv, sname, dname, s, present, quick, lazy) == 0)
+		return;
+	if (lazy && !lazy_stat(m, lv, sname, s))
 		return;
 	(void)handle(m, lv, sname, dname, s, present, quick, false);
 }
@@ -2035,7 +2064,7 @@ mirror_dir(struct mirror *m, struct level *lv)
 	struct ent *v = NULL;
 	size_t i, j;
 	char *rel;
-	bool dir;
+	bool dir, lazy;
 	int c = 1;
 
 	if (walk_list(lv->sfd, &sl) == -1) {
@@ -2048,9 +2077,19 @@ mirror_dir(struct mirror *m, struct level *lv)
 		walk_list_free(&sl);
 		return;
 	}
+	/*
+	 * With workers, a regular file is read there; but what -H, or a
+	 * snapshot's look at the previous one, must see here.
+	 */
+	lazy = m->pool != NULL && !m->direct && lv->dfd >= 0 &&
+	    !m->o.hard_links && m->out.settled == NULL;
 	for (i = 0; i < sl.n; i++) {
 		v[i].name = sl.names[i];
-		if (walk_stat(lv->sfd, v[i].name, false, &v[i].st) == -1) {
+		if (lazy && walk_type(&sl, i) == DT_REG) {
+			v[i].st.st_mode = S_IFREG;
+			v[i].lazy = v[i].ok = true;
+		} else if (walk_stat(lv->sfd, v[i].name, false,
+		    &v[i].st) == -1) {
 			report(m, errno == ENOENT ? ME_VANISHED : ME_STAT,
 			    errno, lv->spath, v[i].name);
 			continue;
@@ -2063,8 +2102,10 @@ mirror_dir(struct mirror *m, struct level *lv)
 			free(rel);
 		}
 	}
-	/* Deletions first, as rsync's --delete-during does. */
-	/* Listed, a name is there or not; else it may be. */
+	/*
+	 * Deletions first, as rsync's --delete-during does.  Listed, a name
+	 * is there or not; else it may be.
+	 */
 	if (lv->dfd >= 0 && !lv->fresh) {
 		if (walk_list(lv->dfd, &dl) == 0)
 			lv->listed = true;
@@ -2093,7 +2134,8 @@ mirror_dir(struct mirror *m, struct level *lv)
 			j++;
 		do_entry(m, lv, v[i].name, v[i].name, &v[i].st,
 		    lv->fresh ? false : lv->listed ? j < dl.n &&
-		    strcmp(dl.names[j], v[i].name) == 0 : lv->dfd >= 0);
+		    strcmp(dl.names[j], v[i].name) == 0 : lv->dfd >= 0,
+		    v[i].lazy);
 	}
 	free(v);
 	walk_list_free(&sl);
@@ -2266,7 +2308,7 @@ run_entry(struct mirror *m, struct level *up, const char *src,
 	if (m->o.filter == NULL || filter_check(m->o.filter, sbase,
 	    S_ISDIR(s.st_mode)) != FILTER_EXCLUDE)
 		do_entry(m, up, sbase, dname, &s, up->dfd >= 0 &&
-		    walk_stat(up->dfd, dname, false, &d) == 0);
+		    walk_stat(up->dfd, dname, false, &d) == 0, false);
 	pool_settle(m);
 	close_level(up);
 	ret = finish(m);

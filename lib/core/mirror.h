@@ -67,6 +67,9 @@ struct mirror_opts {
 	/* Nobody reads the items' attribute columns: do not compare xattrs
 	 * only to show them. */
 	bool		 quiet_items;
+	/* An item for every entry, unchanged ones too (-ii, progress);
+	 * else only for what changed. */
+	bool		 all_items;
 };
 
 /* The attribute columns of an itemized change, rsync's "cstpoguax". */

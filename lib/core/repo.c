@@ -616,6 +616,7 @@ repo_snapshot(struct repo *r, const char *src,
 	o.records = true;
 	o.unpublished = true;
 	o.quiet_items = so->quiet_items;
+	o.all_items = so->all_items;
 	policy_init(&o.data);
 	o.data.manifest = true;
 	o.data.jobs = so->jobs;

@@ -66,6 +66,7 @@ struct repo_snapshot_opts {
 	const struct filter *filter;
 	unsigned	 jobs;		/* threads hashing for the manifest */
 	bool		 quiet_items;	/* items are not itemized (-i) */
+	bool		 all_items;	/* see mirror_opts */
 	time_t		 now;		/* 0: the current time */
 };
 

@@ -72,7 +72,8 @@ walk_list(int fd, struct walk_dir *d)
 			if (strcmp(de->d_name, ".") == 0 ||
 			    strcmp(de->d_name, "..") == 0)
 				continue;
-			off = strlen(de->d_name) + 1;
+			/* Its type, then its name. */
+			off = strlen(de->d_name) + 2;
 			if (len + off > alloc) {
 				alloc = alloc ? alloc * 2 : 4096;
 				while (len + off > alloc)
@@ -81,7 +82,8 @@ walk_list(int fd, struct walk_dir *d)
 					goto fail;
 				buf = nb;
 			}
-			memcpy(buf + len, de->d_name, off);
+			buf[len] = (char)de->d_type;
+			memcpy(buf + len + 1, de->d_name, off - 1);
 			len += off;
 			n++;
 		}
@@ -91,8 +93,8 @@ walk_list(int fd, struct walk_dir *d)
 	if ((names = calloc(n ? n : 1, sizeof(*names))) == NULL)
 		goto fail;
 	for (i = 0, off = 0; i < n; i++) {
-		names[i] = buf + off;
-		off += strlen(buf + off) + 1;
+		names[i] = buf + off + 1;
+		off += strlen(buf + off + 1) + 2;
 	}
 	qsort(names, n, sizeof(*names), cmp_names);
 	d->names = names;
@@ -104,6 +106,12 @@ fail:
 	if (errno == 0)
 		errno = ENOMEM;
 	return -1;
+}
+
+int
+walk_type(const struct walk_dir *d, size_t i)
+{
+	return (unsigned char)d->names[i][-1];
 }
 
 void

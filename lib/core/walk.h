@@ -28,6 +28,9 @@ int	walk_stat(int, const char *, bool, struct stat *);
 int	walk_list(int, struct walk_dir *);
 void	walk_list_free(struct walk_dir *);
 
+/* The type getdents gave names[i]: DT_REG, DT_DIR..., DT_UNKNOWN. */
+int	walk_type(const struct walk_dir *, size_t);
+
 /*
  * The text of the symlink name in dirfd, of about hint bytes (st_size,
  * which pseudo filesystems report as 0).  Returns a malloc'd string, or
