@@ -94,8 +94,13 @@ after_run() {
 			same_as_source "$REPO/$n"
 			"$XSYNC" verify "$REPO/$n" || die "verify $REPO/$n failed"
 		fi
-		btrfs subvolume delete "$REPO/$n" >/dev/null 2>&1 ||
+		# A deleted subvolume is cleaned in the background: wait for
+		# it, or it competes with the next timed run.
+		if btrfs subvolume delete "$REPO/$n" >/dev/null 2>&1; then
+			btrfs subvolume sync "$REPO" >/dev/null
+		else
 			rm -rf "$REPO/$n"
+		fi
 		rm -f "$REPO/.xsync/$n.xcpm"
 		ln -sfn "$FIRST" "$REPO/latest"
 		;;

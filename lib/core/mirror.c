@@ -463,17 +463,20 @@ place(struct mirror *m, int fd, const char *tmp, int dfd, const char *name,
 /*
  * A new file in dfd to write, made with mode (under the umask): returns
  * its fd, with tmp[0] '\0' if it is unnamed or, when direct, already
- * under its final name (*named).
+ * under its final name (*named), in place of the old one (exists).
  */
 static int
 new_file(struct mirror *m, int dfd, const char *name, mode_t mode,
-    bool direct, char *tmp, size_t len, bool *named)
+    bool direct, bool exists, char *tmp, size_t len, bool *named)
 {
 	int fd;
 
 	tmp[0] = '\0';
 	*named = false;
 	if (direct) {
+		/* Nobody looks: the old file can go first. */
+		if (exists && unlinkat(dfd, name, 0) == -1 && errno != ENOENT)
+			return -1;
 		fd = openat(dfd, name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
 		    mode);
 		if (fd != -1 || errno != EEXIST) {
@@ -523,6 +526,38 @@ emit_record(struct mirror *m, const struct level *lv, const char *name,
 	free(dpath);
 }
 
+/* The hash k has for the data of a file like st, or NULL. */
+static const unsigned char *
+known_data(const struct mirror_known *k, const struct stat *st)
+{
+	if (k == NULL || k->type != 'f' || !k->has_hash ||
+	    k->size != (uint64_t)st->st_size ||
+	    k->mtime.tv_sec != st->st_mtim.tv_sec ||
+	    k->mtime.tv_nsec != st->st_mtim.tv_nsec)
+		return NULL;
+	return k->hash;
+}
+
+/*
+ * Whether the source entry s is as k says, unchanged since k.before: then
+ * the destination (or the first reference) holds it as it is.
+ */
+static bool
+settled_by(const struct mirror *m, const struct stat *s,
+    const struct mirror_known *k)
+{
+	if (k == NULL || s->st_ctim.tv_sec >= k->before ||
+	    k->mode != (s->st_mode & 07777) || k->uid != s->st_uid ||
+	    k->gid != s->st_gid || k->mtime.tv_sec != s->st_mtim.tv_sec ||
+	    k->mtime.tv_nsec != s->st_mtim.tv_nsec)
+		return false;
+	if (S_ISDIR(s->st_mode))
+		return k->type == 'd';
+	return S_ISREG(s->st_mode) && k->type == 'f' &&
+	    k->size == (uint64_t)s->st_size &&
+	    !(m->o.hard_links && s->st_nlink > 1);
+}
+
 /*
  * The hash of data the kernel moved (a clone, copy_file_range) for the
  * manifest: read from the source, whose pages are in memory where the new
@@ -556,7 +591,7 @@ static enum strategy
 write_file(struct mirror *m, const struct level *lv, int from,
     const struct stat *from_st, const char *sname, const char *dname,
     const struct stat *s, bool exists, bool clone_only, bool ref,
-    bool settled, uint64_t *bytes)
+    bool settled, const struct mirror_known *k, uint64_t *bytes)
 {
 	struct transfer t;
 	struct meta_result res;
@@ -565,13 +600,13 @@ write_file(struct mirror *m, const struct level *lv, int from,
 	struct caps *c;
 	char tmp[64];
 	int fd, sfd = -1, e;
-	bool named, direct = m->o.unpublished && !exists;
+	bool named, direct = m->o.unpublished;
 
 	/* Made with its final permissions, it seldom needs a chmod. */
 	meta_for(m, s, &own, &req, -1);
 	touch(lv);
-	if ((fd = new_file(m, lv->dfd, dname, req.mode & 0777, direct, tmp,
-	    sizeof(tmp), &named)) == -1) {
+	if ((fd = new_file(m, lv->dfd, dname, req.mode & 0777, direct, exists,
+	    tmp, sizeof(tmp), &named)) == -1) {
 		report(m, ME_CREATE, errno, lv->dpath, dname);
 		return STRATEGY_NONE;
 	}
@@ -637,8 +672,8 @@ write_file(struct mirror *m, const struct level *lv, int from,
 		}
 		/* A reference's data has its hash in a manifest, mostly. */
 		emit_record(m, lv, dname, s, &dst, t.used,
-		    t.hashed ? t.hash : NULL, ref ? -1 : fd, NULL, false, false,
-		    ref);
+		    t.hashed ? t.hash : ref ? known_data(k, &dst) : NULL,
+		    ref ? -1 : fd, NULL, false, false, ref);
 	}
 	close(fd);
 	return t.used;
@@ -705,13 +740,14 @@ ref_matches(struct mirror *m, const struct level *lv, int i,
 static int
 from_ref(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, const char *rel,
-    bool settled, unsigned *flags_out)
+    bool settled, const struct mirror_known *k, unsigned *flags_out)
 {
 	struct stat r, d;
 	enum strategy used;
 	uint64_t bytes = 0;
 	unsigned flags;
 	size_t i;
+	const struct mirror_known *ki;
 	int fd;
 	bool seen = false, xq, quick;
 
@@ -722,6 +758,8 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			continue;
 		/* Settled: the first one has every attribute right. */
 		quick = settled && i == 0;
+		/* What is known is of the first one. */
+		ki = i == 0 ? k : NULL;
 		/* Extended attributes matter for a link, else only to -i. */
 		xq = quick || (m->o.quiet_items &&
 		    m->o.ref_kind != MIRROR_REF_LINK);
@@ -749,7 +787,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			if (fd == -1)
 				continue;
 			used = write_file(m, lv, fd, &r, sname, dname, s,
-			    false, true, true, quick, &bytes);
+			    false, true, true, quick, ki, &bytes);
 			if (used != STRATEGY_NONE)
 				goto done;
 			if (!backend_unsupported(errno)) {
@@ -773,8 +811,8 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			if (m->o.records && (quick ||
 			    walk_stat(lv->dfd, dname, false, &d) == 0))
 				emit_record(m, lv, dname, s, &d,
-				    STRATEGY_HARDLINK, NULL, -1, NULL, false,
-				    false, true);
+				    STRATEGY_HARDLINK, known_data(ki, &d), -1,
+				    NULL, false, false, true);
 			item(m, rel, 'h', 'f', 0, NULL, s, STRATEGY_HARDLINK,
 			    (uint64_t)s->st_size);
 			return 1;
@@ -784,7 +822,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 		    O_NOFOLLOW | O_CLOEXEC)) == -1)
 			continue;
 		used = write_file(m, lv, fd, &r, sname, dname, s, false,
-		    false, true, quick, &bytes);
+		    false, true, quick, ki, &bytes);
 		if (used == STRATEGY_NONE) {
 			close(fd);
 			return 1;	/* reported */
@@ -849,7 +887,7 @@ later_link(struct mirror *m, const struct level *lv, const char *dname,
 static void
 do_file(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, const struct stat *d,
-    const char *rel, bool settled)
+    const char *rel, bool settled, const struct mirror_known *k)
 {
 	unsigned char a[HASH_LEN], b[HASH_LEN];
 	unsigned flags = 0;
@@ -886,8 +924,8 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 
 				if (walk_stat(lv->dfd, dname, false, &n) == 0)
 					emit_record(m, lv, dname, s, &n,
-					    STRATEGY_SKIP, NULL, -1, NULL,
-					    false, true, true);
+					    STRATEGY_SKIP, known_data(k, &n), -1,
+					    NULL, false, true, true);
 			}
 			return;
 		}
@@ -896,7 +934,7 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 	} else {
 		flags = MI_NEW;
 		if (m->o.nrefs > 0 && (lv->dfd >= 0 || m->o.dry_run) &&
-		    from_ref(m, lv, sname, dname, s, rel, settled, &flags))
+		    from_ref(m, lv, sname, dname, s, rel, settled, k, &flags))
 			return;
 		m->st.created++;
 		m->st.created_reg++;
@@ -914,7 +952,7 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 		return;
 	}
 	used = write_file(m, lv, fd, s, sname, dname, s, d != NULL, false,
-	    false, false, &bytes);
+	    false, false, NULL, &bytes);
 	if (used != STRATEGY_NONE) {
 		struct stat after;
 
@@ -1153,9 +1191,11 @@ struct qfile {
 	size_t		 sname;
 	size_t		 dname;
 	struct stat	 s;
+	struct mirror_known k;
+	bool		 has_k;
 	bool		 present;
-	bool		 settled;
 	bool		 lazy;		/* s is to be read first */
+	bool		 here;		/* for the walking thread (-H) */
 };
 
 /* A directory whose attributes are set once its entries are done. */
@@ -1196,12 +1236,16 @@ struct batch {
  * do not queue for one directory's lock or, on XFS, one allocation
  * group's buffers; at most FILES_QUEUED files wait.
  */
-#define CHUNK		256
-#define FILES_QUEUED	4096
+#define CHUNK		128
+#define FILES_QUEUED	1024
 
 static void	dir_done(struct mirror *, struct dir_fin *);
 static bool	handle(struct mirror *, const struct level *, const char *,
-		    const char *, const struct stat *, bool, bool, bool);
+		    const char *, const struct stat *, bool, bool,
+		    const struct mirror_known *, bool);
+static void	keep_settled(struct mirror *, const struct level *,
+		    const char *, const char *, const struct stat *,
+		    const struct mirror_known *);
 
 static struct out *
 out_new(struct mirror *m)
@@ -1356,8 +1400,8 @@ replay(struct mirror *m, struct batch *b)
 		case OUT_HERE:
 			f = &b->f[o->u.file];
 			(void)handle(m, f->lv, b->strs + f->sname,
-			    b->strs + f->dname, &f->s, f->present,
-			    f->settled, false);
+			    b->strs + f->dname, &f->s, f->present, false,
+			    f->has_k ? &f->k : NULL, false);
 			break;
 		}
 	}
@@ -1446,22 +1490,38 @@ file_job(struct pool_job *job, void *ctx)
 {
 	struct batch *b = (struct batch *)job;
 	struct mirror *w = ctx;
+	const struct mirror_known *k;
 	struct qfile *f;
 	struct out *o;
 	size_t i;
+	bool quick;
 
 	w->batch = b;
 	for (i = 0; i < b->nf && !atomic_load(&w->pool->halt); i++) {
 		f = &b->f[i];
+		k = f->has_k ? &f->k : NULL;
 		if (f->lazy && !lazy_stat(w, f->lv, b->strs + f->sname,
 		    &f->s))
 			continue;
-		if ((!S_ISREG(f->s.st_mode) || !handle(w, f->lv,
-		    b->strs + f->sname, b->strs + f->dname, &f->s, f->present,
-		    f->settled, true)) && (o = out_new(w)) != NULL) {
+		/* -H groups are followed in walk order, by the walker. */
+		if (f->here || !S_ISREG(f->s.st_mode) ||
+		    (w->o.hard_links && f->s.st_nlink > 1))
+			goto here;
+		quick = settled_by(w, &f->s, k);
+		if (quick && f->present && f->lv->listed) {
+			keep_settled(w, f->lv, b->strs + f->sname,
+			    b->strs + f->dname, &f->s, k);
+			goto next;
+		}
+		if (handle(w, f->lv, b->strs + f->sname, b->strs + f->dname,
+		    &f->s, f->present, quick, k, true))
+			goto next;
+here:
+		if ((o = out_new(w)) != NULL) {
 			o->kind = OUT_HERE;
 			o->u.file = i;
 		}
+next:
 		if (w->stopped)
 			atomic_store(&w->pool->halt, true);
 	}
@@ -1494,8 +1554,8 @@ chunk_key(struct mirror *m, const struct level *lv)
  */
 static int
 defer_file(struct mirror *m, const struct level *lv, const char *sname,
-    const char *dname, const struct stat *s, bool present, bool settled,
-    bool lazy)
+    const char *dname, const struct stat *s, bool present,
+    const struct mirror_known *k, bool lazy, bool here)
 {
 	struct mirror_pool *p = m->pool;
 	struct batch *b = p->chunk;
@@ -1533,8 +1593,10 @@ defer_file(struct mirror *m, const struct level *lv, const char *sname,
 	f->lv = lv;
 	f->s = *s;
 	f->present = present;
-	f->settled = settled;
+	if ((f->has_k = k != NULL))
+		f->k = *k;
 	f->lazy = lazy;
+	f->here = here;
 	f->sname = b->slen;
 	memcpy(b->strs + b->slen, sname, sl);
 	f->dname = b->slen + sl;
@@ -1909,7 +1971,7 @@ out:
 static bool
 handle(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, const struct stat *s, bool present, bool settled,
-    bool worker)
+    const struct mirror_known *k, bool worker)
 {
 	struct stat d, *dp = NULL;
 	char *rel;
@@ -1948,7 +2010,7 @@ handle(struct mirror *m, const struct level *lv, const char *sname,
 	else if (S_ISREG(s->st_mode))
 		do_file(m, lv, sname, dname, s,
 		    dp != NULL && S_ISREG(dp->st_mode) ? dp : NULL, rel,
-		    settled);
+		    settled, k);
 	else if (S_ISLNK(s->st_mode))
 		do_symlink(m, lv, sname, dname, s, dp, rel);
 	else
@@ -1957,21 +2019,23 @@ handle(struct mirror *m, const struct level *lv, const char *sname,
 	return true;
 }
 
-/* Whether the caller knows the regular file sname to be settled. */
+/*
+ * What the caller knows the destination (or the first reference) holds
+ * for the regular file or directory sname of lv, into k.
+ */
 static bool
-is_settled(struct mirror *m, const struct level *lv, const char *sname,
-    const struct stat *s)
+lookup_known(struct mirror *m, const struct level *lv, const char *sname,
+    const struct stat *s, struct mirror_known *k)
 {
 	const struct mirror_ops *ops = m->pool != NULL ? &m->out : &m->ops;
 	char *rel;
 	bool ok;
 
-	if (ops->settled == NULL || m->direct || lv->dfd < 0 ||
+	if (ops->known == NULL || m->direct || lv->dfd < 0 ||
 	    (!S_ISREG(s->st_mode) && !S_ISDIR(s->st_mode)) ||
-	    (S_ISREG(s->st_mode) && m->o.hard_links && s->st_nlink > 1) ||
 	    (rel = relpath(lv, sname, false)) == NULL)
 		return false;
-	ok = ops->settled(ops->arg, rel, s);
+	ok = ops->known(ops->arg, rel, k);
 	free(rel);
 	return ok;
 }
@@ -1979,7 +2043,7 @@ is_settled(struct mirror *m, const struct level *lv, const char *sname,
 /* A settled file that the destination has: nothing to do but say so. */
 static void
 keep_settled(struct mirror *m, const struct level *lv, const char *sname,
-    const char *dname, const struct stat *s)
+    const char *dname, const struct stat *s, const struct mirror_known *k)
 {
 	struct stat d = *s;
 	char *rel;
@@ -1995,20 +2059,22 @@ keep_settled(struct mirror *m, const struct level *lv, const char *sname,
 	d.st_nlink = 1;
 	d.st_dev = 0;
 	d.st_ino = 0;
-	emit_record(m, lv, dname, s, &d, STRATEGY_SKIP, NULL, -1, NULL, false,
-	    true, true);
+	emit_record(m, lv, dname, s, &d, STRATEGY_SKIP, known_data(k, &d), -1,
+	    NULL, false, true, true);
 	free(rel);
 }
 
 /*
  * One source entry: skipped as the options say, queued for a worker (a
- * regular file, unless -H must see it here), or handled now.  lazy: a
- * regular file by its directory entry, s not read yet.
+ * regular file), or handled now.  lazy: a regular file by its directory
+ * entry, s not read yet.  With workers, the members of -H groups are
+ * handled in walk order when the walking thread hands the queue over.
  */
 static void
 do_entry(struct mirror *m, const struct level *lv, const char *sname,
     const char *dname, struct stat *s, bool present, bool lazy)
 {
+	struct mirror_known known, *k = NULL;
 	bool quick;
 
 	if (S_ISDIR(s->st_mode) && !m->o.recursive) {
@@ -2023,18 +2089,20 @@ do_entry(struct mirror *m, const struct level *lv, const char *sname,
 		return;
 	}
 	m->st.files++;
-	quick = !lazy && is_settled(m, lv, sname, s);
-	if (quick && present && lv->listed && S_ISREG(s->st_mode)) {
-		keep_settled(m, lv, sname, dname, s);
-		return;
-	}
+	if (lookup_known(m, lv, sname, s, &known))
+		k = &known;
 	if (m->pool != NULL && !m->direct && S_ISREG(s->st_mode) &&
-	    lv->dfd >= 0 && !(m->o.hard_links && s->st_nlink > 1) &&
-	    defer_file(m, lv, sname, dname, s, present, quick, lazy) == 0)
+	    lv->dfd >= 0 && defer_file(m, lv, sname, dname, s, present, k,
+	    lazy, m->o.hard_links && s->st_nlink > 1) == 0)
 		return;
 	if (lazy && !lazy_stat(m, lv, sname, s))
 		return;
-	(void)handle(m, lv, sname, dname, s, present, quick, false);
+	quick = settled_by(m, s, k);
+	if (quick && present && lv->listed && S_ISREG(s->st_mode)) {
+		keep_settled(m, lv, sname, dname, s, k);
+		return;
+	}
+	(void)handle(m, lv, sname, dname, s, present, quick, k, false);
 }
 
 /* Whether the source entry named like a destination entry protects it. */
@@ -2077,12 +2145,8 @@ mirror_dir(struct mirror *m, struct level *lv)
 		walk_list_free(&sl);
 		return;
 	}
-	/*
-	 * With workers, a regular file is read there; but what -H, or a
-	 * snapshot's look at the previous one, must see here.
-	 */
-	lazy = m->pool != NULL && !m->direct && lv->dfd >= 0 &&
-	    !m->o.hard_links && m->out.settled == NULL;
+	/* With workers, a regular file is read there. */
+	lazy = m->pool != NULL && !m->direct && lv->dfd >= 0;
 	for (i = 0; i < sl.n; i++) {
 		v[i].name = sl.names[i];
 		if (lazy && walk_type(&sl, i) == DT_REG) {

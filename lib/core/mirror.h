@@ -61,7 +61,8 @@ struct mirror_opts {
 	bool		 records;
 	/*
 	 * Nobody looks at the destination until the run is over (a partial
-	 * snapshot): new files are written under their final names.
+	 * snapshot): files are written under their final names, an old
+	 * one removed first.
 	 */
 	bool		 unpublished;
 	/* Nobody reads the items' attribute columns: do not compare xattrs
@@ -120,6 +121,24 @@ struct mirror_event {
 	const char	*path;		/* full path of the file at fault */
 };
 
+/*
+ * A known entry.  A source entry of the same type, permissions, owner,
+ * mtime and (a file) size, whose inode last changed before "before", is
+ * taken to be held as it is, extended attributes too, and is not
+ * compared; the hash is that of the data.
+ */
+struct mirror_known {
+	char		 type;		/* 'f' or 'd' */
+	mode_t		 mode;		/* 07777 bits */
+	uid_t		 uid;
+	gid_t		 gid;
+	uint64_t	 size;
+	struct timespec	 mtime;
+	time_t		 before;	/* 0: nothing is taken on trust */
+	bool		 has_hash;
+	unsigned char	 hash[HASH_LEN];
+};
+
 struct mirror_ops {
 	void		(*item)(void *, const struct mirror_item *);
 	void		(*report)(void *, const struct mirror_event *);
@@ -133,16 +152,14 @@ struct mirror_ops {
 	bool		(*stored_hash)(void *, const char *path,
 			    const struct stat *st, unsigned char *out);
 	/*
-	 * Whether the regular file or directory path, whose source
-	 * metadata is st, is known to be held as it is (a file's data and
-	 * every attribute, a directory's attributes) by the destination
-	 * or, where the destination lacks it, by the first reference tree:
-	 * a snapshot's entry unchanged since the previous one.  Then it is
-	 * not compared.  Asked in walk order, on the caller's thread.  May
-	 * be NULL.
+	 * What the destination or, where the destination lacks it, the
+	 * first reference tree is known to hold at path (a snapshot's
+	 * previous manifest): false when nothing is.  Asked by name, in walk
+	 * order, on the caller's thread, for regular files and directories.
+	 * May be NULL.
 	 */
-	bool		(*settled)(void *, const char *path,
-			    const struct stat *st);
+	bool		(*known)(void *, const char *path,
+			    struct mirror_known *);
 	void		*arg;
 };
 

@@ -432,33 +432,37 @@ prev_hash(struct snapshot *s, const char *mpath, const struct stat *st,
 }
 
 /*
- * Whether the source file or directory path (metadata st) is in the
- * previous snapshot as it is now: its inode has not changed (ctime) since
- * before that snapshot began, and its manifest has the same type, mode,
- * owner, mtime and, for a file, size.  Then the previous snapshot's copy
- * has the same data, and the same extended attributes, which a manifest
- * does not record.
+ * What the previous snapshot holds at path, from its manifest.  A source
+ * entry whose inode has not changed (ctime) since before that snapshot
+ * began, and that the manifest describes the same (type, mode, owner,
+ * size, mtime), is there as it is: the same data, and the same extended
+ * attributes, which a manifest does not record.
  */
 static bool
-snap_settled(void *arg, const char *path, const struct stat *st)
+snap_known(void *arg, const char *path, struct mirror_known *k)
 {
 	struct snapshot *s = arg;
 	const struct manifest_record *p;
 	char *mpath;
 
-	if (st->st_ctim.tv_sec >= s->since ||
-	    (mpath = malloc(strlen(path) + 3)) == NULL)
+	if ((mpath = malloc(strlen(path) + 3)) == NULL)
 		return false;
 	strcpy(mpath, "./");
 	strcat(mpath, path);
 	p = prev_find(&s->settle, mpath);
 	free(mpath);
-	return p != NULL && p->type == (S_ISDIR(st->st_mode) ? 'd' : 'f') &&
-	    p->mode == (st->st_mode & 07777) && p->uid == st->st_uid &&
-	    p->gid == st->st_gid && (S_ISDIR(st->st_mode) ||
-	    p->size == (uint64_t)st->st_size) &&
-	    p->mtime.tv_sec == st->st_mtim.tv_sec &&
-	    p->mtime.tv_nsec == st->st_mtim.tv_nsec;
+	if (p == NULL || (p->type != 'f' && p->type != 'd'))
+		return false;
+	k->type = p->type;
+	k->mode = p->mode;
+	k->uid = p->uid;
+	k->gid = p->gid;
+	k->size = p->size;
+	k->mtime = p->mtime;
+	k->before = s->since;
+	if ((k->has_hash = p->has_hash))
+		memcpy(k->hash, p->hash, HASH_LEN);
+	return true;
 }
 
 static void
@@ -471,8 +475,12 @@ snap_record(void *arg, const struct record *rec)
 
 	if (s->err != 0)
 		return;
-	/* Data that was the previous snapshot's has its hash there. */
-	if (rec->hash == NULL && rec->same_data && rec->dst_st != NULL &&
+	/*
+	 * Data that was the previous snapshot's has its hash there (which
+	 * the mirror passes on when it asks what is known).
+	 */
+	if (!s->settle.open && rec->hash == NULL && rec->same_data &&
+	    rec->dst_st != NULL &&
 	    (mpath = manifest_rel(s, rec->dst)) != NULL) {
 		if (prev_hash(s, mpath, rec->dst_st, h))
 			copy.hash = h;
@@ -620,7 +628,8 @@ repo_snapshot(struct repo *r, const char *src,
 	policy_init(&o.data);
 	o.data.manifest = true;
 	o.data.jobs = so->jobs;
-	if (prev != NULL) {
+	/* A snapshot of the previous one has all it could take from it. */
+	if (prev != NULL && !res->subvolume) {
 		snprintf(ref, sizeof(ref), "../%s", prev);
 		o.refs[0] = ref;
 		o.nrefs = 1;
@@ -632,15 +641,17 @@ repo_snapshot(struct repo *r, const char *src,
 	s.rootlen = strlen(root);
 	prev_open(&s.prev, prevm);
 	/*
-	 * Unless resumed, the tree starts as the previous snapshot or
-	 * beside it, and what has not changed since it began is taken from
-	 * it without a look (but with -c).  A second's margin for clocks
-	 * that tick coarsely; none at all if the clock went back.
+	 * The mirror is told what the previous snapshot holds (but with -c,
+	 * which looks up hashes of its own).  Unless resumed, the tree
+	 * starts as the previous snapshot or beside it, and what has not
+	 * changed since it began is taken from it without a look: with a
+	 * second's margin for clocks that tick coarsely, and not at all if
+	 * the clock went back.
 	 */
-	if (prev != NULL && !res->resumed && !so->checksum &&
-	    r->v[r->n - 1].when <= time(NULL)) {
-		s.since = r->v[r->n - 1].when - 1;
+	if (prev != NULL && !so->checksum) {
 		prev_open(&s.settle, prevm);
+		if (!res->resumed && r->v[r->n - 1].when <= time(NULL))
+			s.since = r->v[r->n - 1].when - 1;
 	}
 	{
 		struct scribe_ops sops = { scribe_error, &s };
@@ -653,7 +664,7 @@ repo_snapshot(struct repo *r, const char *src,
 	ops.report = snap_report;
 	ops.record = snap_record;
 	ops.stored_hash = snap_stored_hash;
-	ops.settled = s.settle.open ? snap_settled : NULL;
+	ops.known = s.settle.open ? snap_known : NULL;
 	ops.arg = &s;
 	if ((m = mirror_new(&o, &ops)) == NULL)
 		goto fail;
