@@ -170,6 +170,14 @@ for c in $CASES; do
 	esac
 	echo
 	echo "$ROUNDS rounds; load at the end $(load)."
+	# The XFS image holds every case's trees: room for the next one.
+	case $c in
+	noop-xfs) rm -rf "$SRC" "$XFS/noop-r" "$XFS/noop-x" ;;
+	*)
+		rm -rf "$SRC" "$D/$c-rsync"
+		rm -rf "$REPO" 2>/dev/null || true
+		;;
+	esac
 done
 echo
 steal_report

@@ -66,6 +66,7 @@ static const struct option longopts[] = {
 	{ "checksum", no_argument, NULL, 'c' },
 	{ "link-dest", required_argument, NULL, OPT_LINK_DEST },
 	{ "reflink-dest", required_argument, NULL, OPT_REFLINK_DEST },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "info", required_argument, NULL, OPT_INFO },
 	{ "stats", no_argument, NULL, OPT_STATS },
@@ -107,6 +108,7 @@ mirror_usage(void)
 "  -c, --checksum          compare contents, not size and time\n"
 "      --link-dest=DIR     hard link files unchanged in DIR\n"
 "      --reflink-dest=DIR  clone files unchanged in DIR\n"
+"  -j, --jobs=N            N threads for files (default: one per CPU)\n"
 "  -n, --dry-run           show what would be done, change nothing\n"
 "  -i, --itemize-changes   one line per change (-ii: per entry)\n"
 "  -v, --verbose           the names of what changed\n"
@@ -394,7 +396,7 @@ xsync_mirror(int argc, char **argv)
 	o.ref_kind = MIRROR_REF_LINK;
 	filter_init(&f);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "arlptogDHAXxf:nicvqP", longopts,
+	while ((ch = getopt_long(argc, argv, "arlptogDHAXxf:j:nicvqP", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -456,6 +458,9 @@ xsync_mirror(int argc, char **argv)
 		case 'f':
 			xsync_filter_option(&f, ch, optarg);
 			have_rules = true;
+			break;
+		case 'j':
+			o.data.jobs = common_jobs(optarg);
 			break;
 		case 'n':
 			o.dry_run = true;

@@ -114,6 +114,7 @@ complete -c xsync -n __fish_xsync_mirror -s i -l itemize-changes -d 'A line per 
 complete -c xsync -n __fish_xsync_mirror -s c -l checksum -d 'Compare content'
 complete -c xsync -n __fish_xsync_mirror -l link-dest -x -a '(__fish_complete_directories (commandline -ct))' -d 'Hard link files unchanged in DIR'
 complete -c xsync -n __fish_xsync_mirror -l reflink-dest -x -a '(__fish_complete_directories (commandline -ct))' -d 'Clone files unchanged in DIR'
+complete -c xsync -n __fish_xsync_mirror -s j -l jobs -x -d 'Threads for files'
 complete -c xsync -n __fish_xsync_mirror -s P -l progress -d 'A line per file written'
 complete -c xsync -n __fish_xsync_mirror -l info -x -a 'progress2 stats' -d 'progress2: the whole transfer'
 complete -c xsync -n __fish_xsync_mirror -l stats -d 'Counts and sizes at the end'
@@ -140,7 +141,7 @@ complete -c xsync -n '__fish_xsync_opts_for snapshot' -s v -l verbose -d 'A summ
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -s q -l quiet -d 'Only errors'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l stats -d 'Counts and sizes at the end'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l progress -d 'A line per file written'
-complete -c xsync -n '__fish_xsync_opts_for snapshot' -s j -l jobs -x -d 'Hash with N threads'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s j -l jobs -x -d 'Copy and hash with N threads'
 complete -c xsync -n '__fish_xsync_operand snapshot 0; or __fish_xsync_operand snapshot 1; or __fish_xsync_operand list 0; or __fish_xsync_operand prune 0' -x -a '(__fish_complete_directories (commandline -ct))'
 complete -c xsync -n '__fish_xsync_opts_for list' -s h -l human-readable -d 'Sizes in K, M, G'
 for kind in last hourly daily weekly monthly yearly

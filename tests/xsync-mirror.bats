@@ -88,6 +88,33 @@ _rsync_pair() {
 	assert_output ''
 }
 
+@test "one thread or four: the same trees, and the same lines in the same order" {
+	local j i
+	make_full_tree "$T/src"
+	# more files in a directory than a worker takes at a time, and -H
+	# groups across directories
+	mkdir -p "$T/src/many/sub"
+	for i in $(seq 1 300); do echo "$i" >"$T/src/many/f$i"; done
+	for i in $(seq 1 40); do ln "$T/src/many/f$i" "$T/src/many/sub/l$i"; done
+	for j in 1 4; do
+		run "$XSYNC" -a -H -A -X -ii -j "$j" "$T/src/" "$T/d$j/"
+		assert_success
+		assert_same_tree "$T/src" "$T/d$j"
+		printf '%s\n' "$output" | sed "s|$T/d$j|DST|" >"$T/out$j"
+	done
+	diff "$T/out1" "$T/out4"
+	for i in $(seq 1 300 | awk 'NR % 7 == 0'); do echo more >>"$T/src/many/f$i"; done
+	rm "$T/src/many/f2" "$T/src/many/sub/l3"
+	for j in 1 4; do
+		run "$XSYNC" -a -H -A -X -i --delete -j "$j" "$T/src/" "$T/d$j/"
+		assert_success
+		assert_same_tree "$T/src" "$T/d$j"
+		printf '%s\n' "$output" >"$T/out$j"
+	done
+	diff "$T/out1" "$T/out4"
+	[[ $(grep -c '^>f' "$T/out4") -eq 42 ]] || fail "$(cat "$T/out4")"
+}
+
 @test "-n -i prints what rsync -n -i prints for the change set, and changes nothing" {
 	_rsync_pair
 	local before
