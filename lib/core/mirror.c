@@ -730,6 +730,63 @@ ref_matches(struct mirror *m, const struct level *lv, int i,
 }
 
 /*
+ * A settled file that the first reference tree holds as the source has
+ * it: cloned (and given its attributes), or where that cannot be, hard
+ * linked, without a look at the reference copy first.  Returns whether
+ * it is done.
+ */
+static bool
+settled_ref(struct mirror *m, const struct level *lv, const char *sname,
+    const char *dname, const struct stat *s, const char *rel,
+    const struct mirror_known *k)
+{
+	enum strategy used;
+	struct stat r, d;
+	uint64_t bytes = 0;
+	int fd;
+
+	if (m->o.ref_kind != MIRROR_REF_LINK) {
+		/* Only a regular file is opened, and it will not block. */
+		fd = openat(lv->rfd[0], dname, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd == -1)
+			return false;
+		if (fstat(fd, &r) == -1 || !S_ISREG(r.st_mode)) {
+			close(fd);
+			return false;
+		}
+		used = write_file(m, lv, fd, &r, sname, dname, s, false, true,
+		    true, true, k, &bytes);
+		close(fd);
+		if (used != STRATEGY_NONE) {
+			m->st.shared += bytes;
+			item(m, rel, 'c', 'f', 0, NULL, s, used, bytes);
+			return true;
+		}
+		if (m->o.ref_kind == MIRROR_REF_CLONE ||
+		    !backend_unsupported(errno))
+			return false;
+	}
+	touch(lv);
+	if (linkat(lv->rfd[0], dname, lv->dfd, dname, 0) == -1)
+		return false;
+	m->st.shared += (uint64_t)s->st_size;
+	/*
+	 * Its other names are in the reference tree: here it has one, and
+	 * the source's metadata.
+	 */
+	d = *s;
+	d.st_nlink = 1;
+	d.st_dev = 0;
+	d.st_ino = 0;
+	emit_record(m, lv, dname, s, &d, STRATEGY_HARDLINK, known_data(k, &d),
+	    -1, NULL, false, false, true);
+	item(m, rel, 'h', 'f', 0, NULL, s, STRATEGY_HARDLINK,
+	    (uint64_t)s->st_size);
+	return true;
+}
+
+/*
  * A new file that a reference tree holds unchanged: hard link it when
  * the attributes match (--link-dest; for snapshots, when cloning is not
  * possible), else clone it, else copy it from there, and apply the
@@ -752,6 +809,9 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 	bool seen = false, xq, quick;
 
 	*flags_out = MI_NEW;
+	if (settled && lv->rfd[0] >= 0 && !m->o.dry_run &&
+	    settled_ref(m, lv, sname, dname, s, rel, k))
+		return 1;
 	for (i = 0; i < m->o.nrefs; i++) {
 		if (lv->rfd[i] < 0 || walk_stat(lv->rfd[i], dname, false,
 		    &r) == -1 || !S_ISREG(r.st_mode))
