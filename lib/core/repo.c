@@ -683,12 +683,16 @@ repo_snapshot(struct repo *r, const char *src,
 		e = s.err;
 		goto out;
 	}
-	/* The data first, then the manifest, then the name. */
-	if (syncfs(r->fd) == -1 || scribe_commit(s.scribe) == -1) {
-		s.scribe = NULL;
-		goto fail;
-	}
+	/*
+	 * The manifest (the scribe's spill file goes before it is ever
+	 * written out), the data, then the name: a manifest whose tree is
+	 * not complete is removed by the next run.
+	 */
+	e = scribe_commit(s.scribe);
 	s.scribe = NULL;
+	if (e == -1 || syncfs(r->fd) == -1)
+		goto fail;
+	e = 0;
 	if (renameat(r->fd, part, r->fd, res->name) == -1 ||
 	    set_latest(r, res->name) == -1 || fsync(r->fd) == -1)
 		goto fail;
