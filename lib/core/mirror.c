@@ -137,8 +137,11 @@ report(struct mirror *m, enum mirror_err kind, int err, const char *dir,
 
 	if (counts(kind))
 		m->failed = true;
-	if (err != 0 && backend_fatal(err))
+	if (err != 0 && backend_fatal(err)) {
 		m->stopped = true;
+		if (m->pool != NULL)
+			atomic_store(&m->pool->halt, true);
+	}
 	if (name != NULL)
 		path = walk_join(dir, name);
 	ev.kind = kind;
@@ -463,20 +466,17 @@ place(struct mirror *m, int fd, const char *tmp, int dfd, const char *name,
 /*
  * A new file in dfd to write, made with mode (under the umask): returns
  * its fd, with tmp[0] '\0' if it is unnamed or, when direct, already
- * under its final name (*named), in place of the old one (exists).
+ * under its final name (*named).
  */
 static int
 new_file(struct mirror *m, int dfd, const char *name, mode_t mode,
-    bool direct, bool exists, char *tmp, size_t len, bool *named)
+    bool direct, char *tmp, size_t len, bool *named)
 {
 	int fd;
 
 	tmp[0] = '\0';
 	*named = false;
 	if (direct) {
-		/* Nobody looks: the old file can go first. */
-		if (exists && unlinkat(dfd, name, 0) == -1 && errno != ENOENT)
-			return -1;
 		fd = openat(dfd, name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
 		    mode);
 		if (fd != -1 || errno != EEXIST) {
@@ -600,13 +600,13 @@ write_file(struct mirror *m, const struct level *lv, int from,
 	struct caps *c;
 	char tmp[64];
 	int fd, sfd = -1, e;
-	bool named, direct = m->o.unpublished;
+	bool named, direct = m->o.unpublished && !exists;
 
 	/* Made with its final permissions, it seldom needs a chmod. */
 	meta_for(m, s, &own, &req, -1);
 	touch(lv);
-	if ((fd = new_file(m, lv->dfd, dname, req.mode & 0777, direct, exists,
-	    tmp, sizeof(tmp), &named)) == -1) {
+	if ((fd = new_file(m, lv->dfd, dname, req.mode & 0777, direct, tmp,
+	    sizeof(tmp), &named)) == -1) {
 		report(m, ME_CREATE, errno, lv->dpath, dname);
 		return STRATEGY_NONE;
 	}
@@ -1289,6 +1289,8 @@ struct batch {
 	size_t		 nv;
 	size_t		 alloc;
 	struct dir_fin	*dir;
+	struct mirror_stats st;		/* what a worker counted */
+	bool		 failed;	/* a worker had a problem */
 };
 
 /*
@@ -1298,8 +1300,12 @@ struct batch {
  */
 #define CHUNK		128
 #define FILES_QUEUED	1024
+#define OUTS_MAX	256	/* in a batch of the walking thread's */
 
 static void	dir_done(struct mirror *, struct dir_fin *);
+static bool	left_out(struct mirror *, const struct level *, const char *,
+		    const struct stat *);
+static void	stats_add(struct mirror_stats *, struct mirror_stats *);
 static bool	handle(struct mirror *, const struct level *, const char *,
 		    const char *, const struct stat *, bool, bool,
 		    const struct mirror_known *, bool);
@@ -1318,6 +1324,12 @@ out_new(struct mirror *m)
 	if (m->main == NULL && m->pool->chunk != NULL) {
 		b = m->pool->chunk;
 		m->pool->chunk = NULL;
+		push_batch(m, b);
+	}
+	/* A long run of the walking thread's own goes out in parts. */
+	if (m->main == NULL && m->batch != NULL && m->batch->nv >= OUTS_MAX) {
+		b = m->batch;
+		m->batch = NULL;
 		push_batch(m, b);
 	}
 	if (m->batch == NULL && (m->batch = calloc(1, sizeof(*m->batch))) ==
@@ -1437,6 +1449,9 @@ replay(struct mirror *m, struct batch *b)
 
 	m->ops = m->out;
 	m->direct = true;
+	stats_add(&m->st, &b->st);
+	if (b->failed)
+		m->failed = true;
 	for (i = 0; i < b->nv; i++) {
 		o = &b->v[i];
 		switch (o->kind) {
@@ -1459,6 +1474,9 @@ replay(struct mirror *m, struct batch *b)
 			break;
 		case OUT_HERE:
 			f = &b->f[o->u.file];
+			if (f->lazy && left_out(m, f->lv, b->strs + f->sname,
+			    &f->s))
+				break;
 			(void)handle(m, f->lv, b->strs + f->sname,
 			    b->strs + f->dname, &f->s, f->present, false,
 			    f->has_k ? &f->k : NULL, false);
@@ -1557,6 +1575,7 @@ file_job(struct pool_job *job, void *ctx)
 	bool quick;
 
 	w->batch = b;
+	w->failed = false;
 	for (i = 0; i < b->nf && !atomic_load(&w->pool->halt); i++) {
 		f = &b->f[i];
 		k = f->has_k ? &f->k : NULL;
@@ -1580,11 +1599,16 @@ here:
 		if ((o = out_new(w)) != NULL) {
 			o->kind = OUT_HERE;
 			o->u.file = i;
+		} else {
+			w->failed = true;	/* not done, and not said */
 		}
 next:
 		if (w->stopped)
 			atomic_store(&w->pool->halt, true);
 	}
+	/* Counted in their turn, so that progress adds up as it goes. */
+	stats_add(&b->st, &w->st);
+	b->failed = w->failed;
 	w->batch = NULL;
 }
 
@@ -1636,7 +1660,7 @@ defer_file(struct mirror *m, const struct level *lv, const char *sname,
 		if (want > p->chunk_max)
 			want = p->chunk_max;
 		if ((f = reallocarray(b->f, want, sizeof(*f))) == NULL)
-			return -1;
+			goto nomem;
 		b->f = f;
 		b->falloc = want;
 	}
@@ -1645,7 +1669,7 @@ defer_file(struct mirror *m, const struct level *lv, const char *sname,
 		while (want - b->slen < sl + dl)
 			want *= 2;
 		if ((str = realloc(b->strs, want)) == NULL)
-			return -1;
+			goto nomem;
 		b->strs = str;
 		b->salloc = want;
 	}
@@ -1663,6 +1687,13 @@ defer_file(struct mirror *m, const struct level *lv, const char *sname,
 	memcpy(b->strs + b->slen + sl, dname, dl);
 	b->slen += sl + dl;
 	return 0;
+nomem:
+	/* An empty chunk would be taken for another directory's. */
+	if (b->nf == 0) {
+		p->chunk = NULL;
+		batch_free(b);
+	}
+	return -1;
 }
 
 /* Finish a directory now, or in its turn when the pool runs. */
@@ -1710,13 +1741,9 @@ stats_add(struct mirror_stats *to, struct mirror_stats *from)
 static void
 pool_settle(struct mirror *m)
 {
-	unsigned i;
-
 	if (m->pool == NULL)
 		return;
 	drain_all(m);
-	for (i = 0; i < m->pool->n; i++)
-		stats_add(&m->st, &m->pool->copies[i].st);
 	if (atomic_load(&m->pool->halt))
 		m->stopped = true;
 }
@@ -1764,6 +1791,7 @@ pool_start(struct mirror *m)
 	m->ops.record = m->out.record != NULL ? cap_record : NULL;
 	m->ops.stored_hash = m->out.stored_hash != NULL ? cap_stored_hash :
 	    NULL;
+	m->ops.known = NULL;	/* asked through m->out */
 	m->ops.arg = m;
 	for (i = 0; i < jobs; i++) {
 		c = &p->copies[i];
@@ -2081,10 +2109,10 @@ handle(struct mirror *m, const struct level *lv, const char *sname,
 
 /*
  * What the caller knows the destination (or the first reference) holds
- * for the regular file or directory sname of lv, into k.
+ * for the regular file or directory dname of lv, into k.
  */
 static bool
-lookup_known(struct mirror *m, const struct level *lv, const char *sname,
+lookup_known(struct mirror *m, const struct level *lv, const char *dname,
     const struct stat *s, struct mirror_known *k)
 {
 	const struct mirror_ops *ops = m->pool != NULL ? &m->out : &m->ops;
@@ -2093,7 +2121,7 @@ lookup_known(struct mirror *m, const struct level *lv, const char *sname,
 
 	if (ops->known == NULL || m->direct || lv->dfd < 0 ||
 	    (!S_ISREG(s->st_mode) && !S_ISDIR(s->st_mode)) ||
-	    (rel = relpath(lv, sname, false)) == NULL)
+	    (rel = relpath(lv, dname, false)) == NULL)
 		return false;
 	ok = ops->known(ops->arg, rel, k);
 	free(rel);
@@ -2124,6 +2152,48 @@ keep_settled(struct mirror *m, const struct level *lv, const char *sname,
 	free(rel);
 }
 
+/* Whether the options leave the entry out (said so when they do). */
+static bool
+skipped(struct mirror *m, const struct level *lv, const char *sname,
+    const struct stat *s)
+{
+	if (S_ISDIR(s->st_mode) && !m->o.recursive) {
+		report(m, ME_SKIP_DIR, 0, lv->spath, sname);
+		return true;
+	}
+	if ((S_ISLNK(s->st_mode) && !m->o.links) ||
+	    ((S_ISCHR(s->st_mode) || S_ISBLK(s->st_mode)) && !m->o.devices) ||
+	    ((S_ISFIFO(s->st_mode) || S_ISSOCK(s->st_mode)) &&
+	    !m->o.specials)) {
+		report(m, ME_SKIP_SPECIAL, 0, lv->spath, sname);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Whether a file listed as regular that turned out not to be (it was
+ * replaced in the meantime) is left out, by the options or the filter.
+ */
+static bool
+left_out(struct mirror *m, const struct level *lv, const char *sname,
+    const struct stat *s)
+{
+	char *rel;
+	bool out = false;
+
+	if (S_ISREG(s->st_mode))
+		return false;
+	if (skipped(m, lv, sname, s))
+		return true;
+	if (m->o.filter != NULL && (rel = relpath(lv, sname, false)) != NULL) {
+		out = filter_check(m->o.filter, rel, S_ISDIR(s->st_mode)) ==
+		    FILTER_EXCLUDE;
+		free(rel);
+	}
+	return out;
+}
+
 /*
  * One source entry: skipped as the options say, queued for a worker (a
  * regular file), or handled now.  lazy: a regular file by its directory
@@ -2137,19 +2207,10 @@ do_entry(struct mirror *m, const struct level *lv, const char *sname,
 	struct mirror_known known, *k = NULL;
 	bool quick;
 
-	if (S_ISDIR(s->st_mode) && !m->o.recursive) {
-		report(m, ME_SKIP_DIR, 0, lv->spath, sname);
+	if (skipped(m, lv, sname, s))
 		return;
-	}
-	if ((S_ISLNK(s->st_mode) && !m->o.links) ||
-	    ((S_ISCHR(s->st_mode) || S_ISBLK(s->st_mode)) && !m->o.devices) ||
-	    ((S_ISFIFO(s->st_mode) || S_ISSOCK(s->st_mode)) &&
-	    !m->o.specials)) {
-		report(m, ME_SKIP_SPECIAL, 0, lv->spath, sname);
-		return;
-	}
 	m->st.files++;
-	if (lookup_known(m, lv, sname, s, &known))
+	if (lookup_known(m, lv, dname, s, &known))
 		k = &known;
 	if (m->pool != NULL && !m->direct && S_ISREG(s->st_mode) &&
 	    lv->dfd >= 0 && defer_file(m, lv, sname, dname, s, present, k,

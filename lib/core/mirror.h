@@ -61,8 +61,7 @@ struct mirror_opts {
 	bool		 records;
 	/*
 	 * Nobody looks at the destination until the run is over (a partial
-	 * snapshot): files are written under their final names, an old
-	 * one removed first.
+	 * snapshot): new files are written under their final names.
 	 */
 	bool		 unpublished;
 	/* Nobody reads the items' attribute columns: do not compare xattrs

@@ -35,6 +35,7 @@
 #define MAGIC_EFIVARFS	0xde5e81e4L
 #define MAGIC_PSTORE	0x6165676cL
 #define MAGIC_BPF	0xcafe4aL
+#define MAGIC_ZFS	0x2fc12fc2L
 
 void
 probe_init(struct probe *p)
@@ -187,6 +188,23 @@ probe_pseudo_fs(long magic)
 	case MAGIC_EFIVARFS:
 	case MAGIC_PSTORE:
 	case MAGIC_BPF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool
+probe_local_times(long magic)
+{
+	switch (magic) {
+	case MAGIC_XFS:
+	case MAGIC_EXT4:
+	case MAGIC_BTRFS:
+	case MAGIC_TMPFS:
+	case MAGIC_F2FS:
+	case MAGIC_BCACHEFS:
+	case MAGIC_ZFS:
 		return true;
 	default:
 		return false;

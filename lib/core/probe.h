@@ -52,6 +52,12 @@ void	probe_note(struct caps *, enum strategy, int);
 bool	probe_pseudo_fs(long);
 
 /*
+ * Whether a filesystem type is a local disk's, whose inode times come
+ * from this machine's clock (not a server's, as over NFS or FUSE).
+ */
+bool	probe_local_times(long);
+
+/*
  * Whether files are better written into this filesystem type one at a time
  * unless asked otherwise (btrfs: threads creating files fight over the
  * locks of the subvolume's one b-tree, and take longer than one thread).

@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include "backends/backend.h"
 #include "core/manifest.h"
 #include "core/mirror.h"
+#include "core/probe.h"
 #include "core/record.h"
 #include "core/repo.h"
 #include "core/scan.h"
@@ -555,6 +557,24 @@ set_latest(struct repo *r, const char *name)
 	return 0;
 }
 
+/*
+ * Whether the previous snapshot's name tells when it began, by the clock
+ * that stamps the source's inodes: not when this run resumes a partial
+ * tree, when the clock went back (the name is in the future, or was moved
+ * past an earlier one: a "-N" name), or when the source's times come from
+ * another machine (NFS, FUSE...).
+ */
+static bool
+trust_times(const struct repo *r, const char *src,
+    const struct repo_result *res)
+{
+	const struct repo_snap *p = &r->v[r->n - 1];
+	struct statfs sfs;
+
+	return !res->resumed && p->seq == 0 && p->when <= time(NULL) &&
+	    statfs(src, &sfs) == 0 && probe_local_times((long)sfs.f_type);
+}
+
 /* Make the partial tree: a snapshot of prev's subvolume, or a new one. */
 static int
 make_partial(struct repo *r, const char *part, const char *prev,
@@ -650,7 +670,7 @@ repo_snapshot(struct repo *r, const char *src,
 	 */
 	if (prev != NULL && !so->checksum) {
 		prev_open(&s.settle, prevm);
-		if (!res->resumed && r->v[r->n - 1].when <= time(NULL))
+		if (trust_times(r, src, res))
 			s.since = r->v[r->n - 1].when - 1;
 	}
 	{
