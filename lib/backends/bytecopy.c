@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -131,6 +132,16 @@ send_range(struct xfer *x, off_t *pos, off_t end, off_t *eof)
 	return 0;
 }
 
+/* Each thread's buffer is freed when the thread ends (pool workers). */
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+
+static void
+buf_key_init(void)
+{
+	(void)pthread_key_create(&buf_key, free);
+}
+
 static int
 bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 {
@@ -142,10 +153,14 @@ bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 	if (x->hash == NULL && x->sparse_mode != SPARSE_ALWAYS && !x->pseudo &&
 	    x->size > 0 && send_range(x, &pos, end, eof) == 0)
 		return 0;
-	if (buf == NULL && posix_memalign((void **)&buf, 4096, BUF_SIZE) != 0) {
-		buf = NULL;
-		errno = ENOMEM;
-		return -1;
+	if (buf == NULL) {
+		if (posix_memalign((void **)&buf, 4096, BUF_SIZE) != 0) {
+			buf = NULL;
+			errno = ENOMEM;
+			return -1;
+		}
+		(void)pthread_once(&buf_once, buf_key_init);
+		(void)pthread_setspecific(buf_key, buf);
 	}
 	/*
 	 * SEEK_DATA and SEEK_HOLE moved the offset: always go back to where
