@@ -97,14 +97,6 @@ need_ext4() {
 }
 
 # --- corpora, made once and kept in BENCH_DIR ----------------------------
-kernel_tree() {
-	[ -f "$BENCH_DIR/.linux-source-6.1.done" ] && return
-	echo "extracting $TARBALL ..." >&2
-	rm -rf "$KERNEL"
-	tar -xJf "$TARBALL" -C "$BENCH_DIR"
-	touch "$BENCH_DIR/.linux-source-6.1.done"
-}
-
 minbase_tree() {
 	local mirror=${MIRROR:-}
 	[ -f "$BENCH_DIR/.minbase.done" ] && return
@@ -214,7 +206,7 @@ steal_start
 for c in $CASES; do
 	case $c in
 	kernel-xfs | kernel-xfs-ext4)
-		kernel_tree
+		kernel_tree "$TARBALL" "$BENCH_DIR"
 		need_xfs
 		[ -d "$XFS/kernel" ] || cp -a "$KERNEL" "$XFS/kernel"
 		if [ "$c" = kernel-xfs ]; then

@@ -17,6 +17,17 @@ bench_lock() {
 	fi
 }
 
+# kernel_tree TARBALL DIR: the Linux source tree TARBALL holds, extracted
+# into DIR once (DIR/.linux-source-6.1.done says it is complete).
+kernel_tree() {
+	[ -f "$2/.linux-source-6.1.done" ] && return
+	echo "extracting $1 into $2 ..." >&2
+	rm -rf "$2/linux-source-6.1"
+	tar -xJf "$1" -C "$2"
+	[ -d "$2/linux-source-6.1" ] || die "$1 did not give $2/linux-source-6.1"
+	touch "$2/.linux-source-6.1.done"
+}
+
 # q WORD...: the words quoted for eval.
 q() { printf '%q ' "$@"; }
 

@@ -58,12 +58,7 @@ mkdir -p "$BENCH_DIR" "$W"
 bench_lock "$BENCH_DIR"
 trap fs_cleanup EXIT
 
-if [ ! -f "$BENCH_DIR/.linux-source-6.1.done" ]; then
-	echo "extracting $TARBALL ..." >&2
-	rm -rf "$KERNEL"
-	tar -xJf "$TARBALL" -C "$BENCH_DIR"
-	touch "$BENCH_DIR/.linux-source-6.1.done"
-fi
+kernel_tree "$TARBALL" "$BENCH_DIR"
 
 # same_as_source TREE: TREE holds what $SRC holds.
 same_as_source() { same_tree "$SRC" "$1"; }
@@ -99,7 +94,7 @@ after_run() {
 		if btrfs subvolume delete "$REPO/$n" >/dev/null 2>&1; then
 			btrfs subvolume sync "$REPO" >/dev/null
 		else
-			rm -rf "$REPO/$n"
+			rm -rf "${REPO:?}/$n"
 		fi
 		rm -f "$REPO/.xsync/$n.xcpm"
 		ln -sfn "$FIRST" "$REPO/latest"

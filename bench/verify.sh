@@ -55,13 +55,7 @@ jopt=()
 # --- the tree, extracted once ------------------------------------------
 mkdir -p "$BENCH_DIR" "$W"
 bench_lock "$BENCH_DIR"
-if [ ! -f "$BENCH_DIR/.linux-source-6.1.done" ]; then
-	echo "extracting $TARBALL into $BENCH_DIR ..." >&2
-	rm -rf "$TREE"
-	tar -xJf "$TARBALL" -C "$BENCH_DIR"
-	[ -d "$TREE" ] || die "$TARBALL did not give $TREE"
-	touch "$BENCH_DIR/.linux-source-6.1.done"
-fi
+kernel_tree "$TARBALL" "$BENCH_DIR"
 
 # --- preflight: the same list pipelines on awkward names -----------------
 # The kernel tree has no such names; this proves the lists would still
