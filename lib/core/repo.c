@@ -357,7 +357,15 @@ prev_close(struct prev *p)
 	free(p->path);
 }
 
-/* The previous record of the manifest path ("./a/b"), or NULL. */
+/* A manifest path ("." or "./a/b") from the tree's root: "" or "a/b". */
+static const char *
+tree_path(const char *mpath)
+{
+	return mpath[0] == '.' && mpath[1] == '/' ? mpath + 2 :
+	    strcmp(mpath, ".") == 0 ? "" : mpath;
+}
+
+/* The previous record of path ("" or "a/b", from the root), or NULL. */
 static const struct manifest_record *
 prev_find(struct prev *p, const char *path)
 {
@@ -377,7 +385,7 @@ prev_find(struct prev *p, const char *path)
 			p->rec.path = p->path;
 			p->have = true;
 		}
-		c = scan_pathcmp(p->path, path);
+		c = scan_pathcmp(tree_path(p->path), path);
 		if (c == 0)
 			return &p->rec;
 		if (c > 0)
@@ -399,32 +407,25 @@ struct snapshot {
 	int		 err;		/* the manifest failed */
 };
 
-/* "./a/b" for the destination path root/a/b, or "." for root. */
-static char *
-manifest_rel(const struct snapshot *s, const char *dst)
+/* "a/b" for the destination path root/a/b, "" for root, or NULL. */
+static const char *
+root_rel(const struct snapshot *s, const char *dst)
 {
 	const char *rest = dst + s->rootlen;
-	char *p;
 
 	if (strncmp(dst, s->root, s->rootlen) != 0 ||
 	    (*rest != '\0' && *rest != '/'))
 		return NULL;
-	if (*rest == '\0')
-		return strdup(".");
-	if ((p = malloc(strlen(rest) + 2)) == NULL)
-		return NULL;
-	p[0] = '.';
-	strcpy(p + 1, rest);
-	return p;
+	return *rest == '/' ? rest + 1 : rest;
 }
 
 static bool
-prev_hash(struct snapshot *s, const char *mpath, const struct stat *st,
+prev_hash(struct snapshot *s, const char *path, const struct stat *st,
     unsigned char *out)
 {
 	const struct manifest_record *p;
 
-	if (!S_ISREG(st->st_mode) || (p = prev_find(&s->prev, mpath)) ==
+	if (!S_ISREG(st->st_mode) || (p = prev_find(&s->prev, path)) ==
 	    NULL || !p->has_hash || p->size != (uint64_t)st->st_size ||
 	    p->mtime.tv_sec != st->st_mtim.tv_sec ||
 	    p->mtime.tv_nsec != st->st_mtim.tv_nsec)
@@ -445,14 +446,8 @@ snap_known(void *arg, const char *path, struct mirror_known *k)
 {
 	struct snapshot *s = arg;
 	const struct manifest_record *p;
-	char *mpath;
 
-	if ((mpath = malloc(strlen(path) + 3)) == NULL)
-		return false;
-	strcpy(mpath, "./");
-	strcat(mpath, path);
-	p = prev_find(&s->settle, mpath);
-	free(mpath);
+	p = prev_find(&s->settle, path);
 	if (p == NULL || (p->type != 'f' && p->type != 'd'))
 		return false;
 	k->type = p->type;
@@ -473,7 +468,7 @@ snap_record(void *arg, const struct record *rec)
 	struct snapshot *s = arg;
 	struct record copy = *rec;
 	unsigned char h[HASH_LEN];
-	char *mpath;
+	const char *path;
 
 	if (s->err != 0)
 		return;
@@ -483,11 +478,9 @@ snap_record(void *arg, const struct record *rec)
 	 */
 	if (!s->settle.open && rec->hash == NULL && rec->same_data &&
 	    rec->dst_st != NULL &&
-	    (mpath = manifest_rel(s, rec->dst)) != NULL) {
-		if (prev_hash(s, mpath, rec->dst_st, h))
-			copy.hash = h;
-		free(mpath);
-	}
+	    (path = root_rel(s, rec->dst)) != NULL &&
+	    prev_hash(s, path, rec->dst_st, h))
+		copy.hash = h;
 	if (scribe_add(s->scribe, &copy) == -1)
 		s->err = errno;
 }
@@ -496,17 +489,7 @@ static bool
 snap_stored_hash(void *arg, const char *path, const struct stat *st,
     unsigned char *out)
 {
-	struct snapshot *s = arg;
-	char *mpath;
-	bool ok;
-
-	if ((mpath = malloc(strlen(path) + 3)) == NULL)
-		return false;
-	strcpy(mpath, "./");
-	strcat(mpath, path);
-	ok = prev_hash(s, mpath, st, out);
-	free(mpath);
-	return ok;
+	return prev_hash(arg, path, st, out);
 }
 
 static void
