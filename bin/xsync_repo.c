@@ -27,6 +27,7 @@
 enum {
 	OPT_LINK = OPT_FILTER_LAST + 1,
 	OPT_WAIT,
+	OPT_FSYNC,
 	OPT_STATS,
 	OPT_PROGRESS,
 	OPT_KEEP_LAST,
@@ -42,6 +43,7 @@ static const struct option snapshot_opts[] = {
 	XSYNC_FILTER_OPTIONS,
 	{ "link", no_argument, NULL, OPT_LINK },
 	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "checksum", no_argument, NULL, 'c' },
 	{ "one-file-system", no_argument, NULL, 'x' },
 	{ "itemize-changes", no_argument, NULL, 'i' },
@@ -131,6 +133,9 @@ xsync_snapshot(int argc, char **argv)
 		case OPT_WAIT:
 			flags = REPO_CREATE | REPO_WAIT;
 			break;
+		case OPT_FSYNC:
+			so.fsync = true;
+			break;
 		case 'c':
 			so.checksum = true;
 			break;
@@ -166,6 +171,7 @@ xsync_snapshot(int argc, char **argv)
 "      --exclude=PATTERN, --include=PATTERN, --exclude-from=FILE,\n"
 "      --include-from=FILE, -f RULE   rsync's filter rules\n"
 "      --wait            wait for another run on REPO to end\n"
+"      --fsync           have the snapshot on disk before exiting\n"
 "  -i, -v, -q, --stats, --progress   as for the mirror\n"
 "  -j, --jobs=N          copy and hash with N threads\n"
 "\nExit status: 0 done, 1 usage error, 3 REPO cannot be used or is in "

@@ -42,7 +42,7 @@ _xsync_opts()
         manifest) echo '-j --jobs= -o --output= --help --version' ;;
         verify) echo '-j --jobs= --json -v --verbose --help --version' ;;
         export) echo '--format= -o --output= --help --version' ;;
-        snapshot) echo '--link --wait -c --checksum -x --one-file-system
+        snapshot) echo '--link --wait --fsync -c --checksum -x --one-file-system
             --exclude= --include= --exclude-from= --include-from= -f
             --filter= -i --itemize-changes -v --verbose -q --quiet --stats
             --progress -j --jobs= --help' ;;

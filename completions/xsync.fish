@@ -129,6 +129,7 @@ complete -c xsync -n __fish_xsync_needs_command -a prune -d 'Delete the snapshot
 complete -c xsync -n __fish_xsync_needs_command -a diff -d 'What changed between two snapshots'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l link -d 'Hard link unchanged files, never clone'
 complete -c xsync -n '__fish_xsync_opts_for snapshot; or __fish_xsync_opts_for prune' -l wait -d 'Wait for another run to end'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l fsync -d 'Have the snapshot on disk before exiting'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -s c -l checksum -d 'Compare with the stored hashes'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -s x -l one-file-system -d 'Stay on one filesystem'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l exclude -x -d 'Exclude what matches PATTERN'

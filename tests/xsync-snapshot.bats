@@ -245,3 +245,48 @@ _three() {
 	run "$XSYNC" prune "$T/repo"
 	assert_failure 1
 }
+
+# _order TRACE NAME: the strace lines, in order, of the sync calls and of
+# the rename that names the snapshot NAME (as "sync", "fsync", "name").
+_order() {
+	awk -v n="\"$2\"" '
+		/ syncfs\(/ { print "sync" }
+		/ fsync\(/ && seen { print "fsync" }
+		/renameat2?\(/ && index($0, ".partial\"") && index($0, n ")") {
+			print "name"; seen = 1
+		}' "$1"
+}
+
+@test "a snapshot is on disk before its name: synced when data was written or with --fsync, not for clones alone" {
+	command -v strace >/dev/null || skip_or_fail "needs strace"
+	mount_fs xfs 400M
+	_source "$MNT/src"
+	_source "$T/src"
+	# clones of a source on the same filesystem: the journal orders them
+	# before the rename
+	run strace -f -o "$T/trace1" -e trace=syncfs,fsync,renameat,renameat2 \
+		"$XSYNC" snapshot "$MNT/src" "$MNT/repo"
+	assert_success
+	mapfile -t N < <(_snaps "$MNT/repo")
+	[[ $(_order "$T/trace1" "${N[0]}") == name ]] ||
+		fail "clones alone: $(_order "$T/trace1" "${N[0]}")"
+	assert_shared "$MNT/repo/${N[0]}/big"
+	assert_same_tree "$MNT/src" "$MNT/repo/${N[0]}" -A
+	# data copied from another filesystem is synced before the name
+	run strace -f -o "$T/trace2" -e trace=syncfs,fsync,renameat,renameat2 \
+		"$XSYNC" snapshot "$T/src" "$MNT/other"
+	assert_success
+	mapfile -t O < <(_snaps "$MNT/other")
+	[[ $(_order "$T/trace2" "${O[0]}") == $'sync\nname' ]] ||
+		fail "copied data: $(_order "$T/trace2" "${O[0]}")"
+	# --fsync: synced before the name, and the name after it
+	echo more >>"$MNT/src/small"
+	run strace -f -o "$T/trace3" -e trace=syncfs,fsync,renameat,renameat2 \
+		"$XSYNC" snapshot --fsync "$MNT/src" "$MNT/repo"
+	assert_success
+	mapfile -t N < <(_snaps "$MNT/repo")
+	[[ $(_order "$T/trace3" "${N[1]}") == $'sync\nname\nfsync' ]] ||
+		fail "--fsync: $(_order "$T/trace3" "${N[1]}")"
+	run "$XSYNC" verify "$MNT/repo"
+	assert_success
+}

@@ -78,6 +78,7 @@ struct level {
 	ino_t		 dino;		/* dfd's inode, for the pool's keys */
 	_Atomic bool	 dirty;		/* names made or removed in dfd */
 	bool		 listed;	/* dfd's names are known */
+	bool		 same_names;	/* dfd has the source's names */
 };
 
 /* A source entry of the directory. */
@@ -1613,23 +1614,34 @@ next:
 }
 
 /*
- * What writing in the directory lv->dfd locks, for the pool to keep the
- * threads apart: on XFS its allocation group, else the directory itself.
+ * Whether the pool's keys are allocation groups (XFS), found by the
+ * directory fd of the destination.
  */
-static uintptr_t
-chunk_key(struct mirror *m, const struct level *lv)
+static bool
+group_keys(struct mirror *m, int fd)
 {
 	struct mirror_pool *p = m->pool;
 	struct statfs sfs;
 
 	if (!p->shift_known) {
-		p->shift = probe_group_shift(fstatfs(lv->dfd, &sfs) == 0 ?
-		    (long)sfs.f_type : 0, lv->dfd);
+		p->shift = probe_group_shift(fstatfs(fd, &sfs) == 0 ?
+		    (long)sfs.f_type : 0, fd);
 		p->shift_known = true;
 	}
-	if (p->shift > 0 && p->shift < 64)
-		return (uintptr_t)(lv->dino >> p->shift) + 1;
-	return (uintptr_t)lv->dino + 1;
+	return p->shift > 0 && p->shift < 64;
+}
+
+/*
+ * What writing in the directory lv->dfd locks, for the pool to keep the
+ * threads apart: on XFS its allocation group, else the directory itself
+ * (its level, alive until its last job is done).
+ */
+static uintptr_t
+chunk_key(struct mirror *m, const struct level *lv)
+{
+	if (group_keys(m, lv->dfd))
+		return (uintptr_t)(lv->dino >> m->pool->shift) + 1;
+	return (uintptr_t)lv;
 }
 
 /*
@@ -2013,6 +2025,12 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 	sub->spath = root ? strdup(lv->spath) : walk_join(lv->spath, sname);
 	sub->dpath = root ? strdup(lv->dpath) : walk_join(lv->dpath, dname);
 	sub->fresh = made || d == NULL;
+	/*
+	 * Settled, a directory has the names it had when the destination
+	 * (or the tree it is a snapshot of) took them: making, removing or
+	 * renaming one moves the ctime.  A filter may have changed since.
+	 */
+	sub->same_names = settled && d != NULL && !made && m->o.filter == NULL;
 	if (sub->spath == NULL || sub->dpath == NULL) {
 		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
 		goto out;
@@ -2036,8 +2054,8 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 			report(m, ME_CREATE, errno, lv->dpath, dname);
 			goto out;
 		}
-		if (sub->dfd >= 0 && m->pool != NULL && fstat(sub->dfd,
-		    &n) == 0)
+		if (sub->dfd >= 0 && m->pool != NULL &&
+		    group_keys(m, sub->dfd) && fstat(sub->dfd, &n) == 0)
 			sub->dino = n.st_ino;
 	}
 	for (i = 0; i < m->o.nrefs; i++)
@@ -2291,7 +2309,9 @@ mirror_dir(struct mirror *m, struct level *lv)
 	 * Deletions first, as rsync's --delete-during does.  Listed, a name
 	 * is there or not; else it may be.
 	 */
-	if (lv->dfd >= 0 && !lv->fresh) {
+	if (lv->dfd >= 0 && !lv->fresh && lv->same_names) {
+		lv->listed = true;
+	} else if (lv->dfd >= 0 && !lv->fresh) {
 		if (walk_list(lv->dfd, &dl) == 0)
 			lv->listed = true;
 		else
@@ -2318,7 +2338,8 @@ mirror_dir(struct mirror *m, struct level *lv)
 		while (j < dl.n && strcmp(dl.names[j], v[i].name) < 0)
 			j++;
 		do_entry(m, lv, v[i].name, v[i].name, &v[i].st,
-		    lv->fresh ? false : lv->listed ? j < dl.n &&
+		    lv->fresh ? false : lv->same_names ? true :
+		    lv->listed ? j < dl.n &&
 		    strcmp(dl.names[j], v[i].name) == 0 : lv->dfd >= 0,
 		    v[i].lazy);
 	}

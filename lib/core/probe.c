@@ -195,6 +195,13 @@ probe_pseudo_fs(long magic)
 }
 
 bool
+probe_ordered_metadata(long magic)
+{
+	return magic == MAGIC_XFS || magic == MAGIC_BTRFS ||
+	    magic == MAGIC_TMPFS;
+}
+
+bool
 probe_local_times(long magic)
 {
 	switch (magic) {

@@ -80,6 +80,15 @@ int	probe_group_shift(long, int);
  */
 bool	probe_exact_names(long, bool *);
 
+/*
+ * Whether this filesystem type journals its metadata in the order the
+ * changes were made, so that after a crash a change is there only with
+ * every change made before it: XFS's log, btrfs's transactions (tmpfs
+ * keeps nothing across one).  Data written to files is not metadata.
+ * ext4 shares its magic with ext2, which has no journal: no.
+ */
+bool	probe_ordered_metadata(long);
+
 /* Whether copy_file_range within this filesystem type may share extents. */
 bool	probe_may_clone(long);
 

@@ -558,6 +558,23 @@ trust_times(const struct repo *r, const char *src,
 	    statfs(src, &sfs) == 0 && probe_local_times((long)sfs.f_type);
 }
 
+/*
+ * Whether the tree must be on disk before its name: with --fsync; when
+ * data was written into files, which no journal orders; when the
+ * repository's filesystem does not journal its metadata in order.  Else
+ * the tree is clones, links and metadata, which such a filesystem cannot
+ * keep after a crash without the rename made before them.
+ */
+static bool
+need_sync(const struct repo *r, const struct repo_snapshot_opts *so,
+    const struct mirror_stats *st)
+{
+	struct statfs sfs;
+
+	return so->fsync || st->copied > 0 || fstatfs(r->fd, &sfs) == -1 ||
+	    !probe_ordered_metadata((long)sfs.f_type);
+}
+
 /* Make the partial tree: a snapshot of prev's subvolume, or a new one. */
 static int
 make_partial(struct repo *r, const char *part, const char *prev,
@@ -688,16 +705,17 @@ repo_snapshot(struct repo *r, const char *src,
 	}
 	/*
 	 * The manifest (the scribe's spill file goes before it is ever
-	 * written out), the data, then the name: a manifest whose tree is
+	 * written out), the tree, then the name: a manifest whose tree is
 	 * not complete is removed by the next run.
 	 */
 	e = scribe_commit(s.scribe);
 	s.scribe = NULL;
-	if (e == -1 || syncfs(r->fd) == -1)
+	if (e == -1 || (need_sync(r, so, stats) && syncfs(r->fd) == -1))
 		goto fail;
 	e = 0;
 	if (renameat(r->fd, part, r->fd, res->name) == -1 ||
-	    set_latest(r, res->name) == -1 || fsync(r->fd) == -1)
+	    set_latest(r, res->name) == -1 ||
+	    (so->fsync && fsync(r->fd) == -1))
 		goto fail;
 	ret = 0;
 	goto out;

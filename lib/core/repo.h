@@ -68,6 +68,7 @@ struct repo_snapshot_opts {
 	bool		 quiet_items;	/* items are not itemized (-i) */
 	bool		 all_items;	/* see mirror_opts */
 	time_t		 now;		/* 0: the current time */
+	bool		 fsync;		/* on disk before it returns */
 };
 
 struct repo_result {
