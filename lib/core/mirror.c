@@ -53,6 +53,8 @@ struct mirror {
 	bool		 stopped;
 	bool		 failed;
 	bool		 no_tmpfile;
+	bool		 ref_dev_known;
+	dev_t		 ref_dev;	/* of the first reference tree */
 	long		 deletions;
 	unsigned	 seq;
 	int		 droot;		/* the destination root, for -H */
@@ -744,21 +746,35 @@ settled_ref(struct mirror *m, const struct level *lv, const char *sname,
 	enum strategy used;
 	struct stat r, d;
 	uint64_t bytes = 0;
-	int fd;
+	int fd, e;
 
 	if (m->o.ref_kind != MIRROR_REF_LINK) {
-		/* Only a regular file is opened, and it will not block. */
+		/*
+		 * The manifest says a regular file is there: opened (it will
+		 * not block), it is cloned with the source's metadata for its
+		 * own, and a clone takes nothing but a regular file.  Should
+		 * the clone fail, a look tells whether it is one.
+		 */
 		fd = openat(lv->rfd[0], dname, O_RDONLY | O_NOFOLLOW |
 		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (fd == -1)
 			return false;
-		if (fstat(fd, &r) == -1 || !S_ISREG(r.st_mode)) {
+		if (!m->ref_dev_known && fstat(lv->rfd[0], &r) == 0) {
+			m->ref_dev = r.st_dev;
+			m->ref_dev_known = true;
+		}
+		r = *s;
+		r.st_dev = m->ref_dev;
+		used = !m->ref_dev_known ? STRATEGY_NONE : write_file(m, lv, fd,
+		    &r, sname, dname, s, false, true, true, true, k, &bytes);
+		e = errno;
+		if (used == STRATEGY_NONE && (fstat(fd, &r) == -1 ||
+		    !S_ISREG(r.st_mode))) {
 			close(fd);
 			return false;
 		}
-		used = write_file(m, lv, fd, &r, sname, dname, s, false, true,
-		    true, true, k, &bytes);
 		close(fd);
+		errno = e;
 		if (used != STRATEGY_NONE) {
 			m->st.shared += bytes;
 			item(m, rel, 'c', 'f', 0, NULL, s, used, bytes);
@@ -1985,12 +2001,15 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 			    dname);
 	} else {
 		update = 'c';
-		/* Beside a reference tree, rsync compares with its copy. */
-		for (i = 0; i < m->o.nrefs && !found; i++)
+		/*
+		 * Beside a reference tree, rsync compares with its copy
+		 * (for the columns of -i alone: a new one gets them all).
+		 */
+		for (i = 0; i < m->o.nrefs && !found && !m->o.quiet_items;
+		    i++)
 			if (lv->rfd[i] >= 0 && walk_stat(lv->rfd[i], dname,
 			    false, &r) == 0 && S_ISDIR(r.st_mode)) {
-				flags = attr_diff(m, s, m->o.quiet_items ? -1 :
-				    lv->sfd, sname, &r, m->o.quiet_items ? -1 :
+				flags = attr_diff(m, s, lv->sfd, sname, &r,
 				    lv->rfd[i], dname);
 				found = true;
 			}
