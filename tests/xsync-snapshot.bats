@@ -25,6 +25,7 @@ _source() {
 	ln "$1/big" "$1/big.link"
 	ln -s sub/deep/same "$1/sym"
 	setfattr -n user.tag -v one "$1/meta"
+	setfattr -n user.old -v 1 "$1/sub/changed"
 	set_fixture_times "$1"
 }
 
@@ -49,10 +50,13 @@ _three() {
 	assert_same_tree "$S" "$R/${N[0]}" -A
 	[[ $(readlink "$R/latest") == "${N[0]}" ]]
 
-	# metadata only, new content, a new file, a deleted file
+	# metadata only, new content (and an attribute gone), a new file, a
+	# deleted file
 	chmod 600 "$S/meta"
 	setfattr -n user.tag -v two "$S/meta"
+	cp "$S/sub/changed" "$T/changed.0"
 	head -c 100000 /dev/urandom >"$S/sub/changed"
+	setfattr -x user.old "$S/sub/changed"
 	echo new >"$S/sub/new"
 	rm "$S/small"
 	run "$XSYNC" snapshot -i "$S" "$R"
@@ -64,6 +68,12 @@ _three() {
 	[[ $(stat -c %a "$R/${N[0]}/meta") == 644 ]]
 	[[ $(getfattr --absolute-names --only-values -n user.tag "$R/${N[0]}/meta") == one ]]
 	[[ $(stat -c %a "$R/${N[1]}/meta") == 600 ]]
+	# the new content, without the attribute; the previous one keeps both
+	cmp "$S/sub/changed" "$R/${N[1]}/sub/changed"
+	cmp "$T/changed.0" "$R/${N[0]}/sub/changed"
+	[[ $(getfattr --absolute-names --only-values -n user.old "$R/${N[0]}/sub/changed") == 1 ]]
+	run getfattr --absolute-names -d "$R/${N[1]}/sub/changed"
+	refute_output --partial user.old
 
 	# a rewrite with the same size and the same mtime to the second, an
 	# extended attribute alone

@@ -127,6 +127,29 @@ chown_failure_ok(const struct meta_req *r, int err)
 }
 
 int
+meta_clear_xattrs(int fd)
+{
+	char *names, *p;
+	ssize_t nl;
+	int err = 0;
+
+	if ((nl = flistxattr(fd, NULL, 0)) <= 0)
+		return nl == 0 || errno == ENOTSUP ? 0 : -1;
+	if ((names = malloc((size_t)nl)) == NULL)
+		return -1;
+	nl = flistxattr(fd, names, (size_t)nl);
+	for (p = names; nl > 0 && p < names + nl; p += strlen(p) + 1)
+		if (!skipped(p) && strcmp(p, "security.selinux") != 0 &&
+		    fremovexattr(fd, p) == -1 && errno != ENODATA && err == 0)
+			err = errno;
+	free(names);
+	if (nl < 0)
+		return -1;
+	errno = err;
+	return err == 0 ? 0 : -1;
+}
+
+int
 meta_copy_xattrs(int src_fd, int dst_fd, bool acl, bool xattr)
 {
 	struct meta_req r;

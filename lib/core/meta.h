@@ -52,6 +52,14 @@ struct meta_result {
 int	meta_apply_fd(int, const struct meta_req *, struct meta_result *);
 
 /*
+ * Remove from fd the extended attributes and ACLs that a file made anew
+ * would not have (not its security label, nor what skipped names keep):
+ * for a file written again in place.  Returns 0, or -1 with errno of the
+ * first failure.
+ */
+int	meta_clear_xattrs(int);
+
+/*
  * Copy extended attributes from src_fd to dst_fd: ACLs when acl is set,
  * others when xattr is set.  Best effort: returns 0, or -1 with errno of
  * the first failure.

@@ -467,6 +467,35 @@ place(struct mirror *m, int fd, const char *tmp, int dfd, const char *name,
 }
 
 /*
+ * The file dname of an unpublished tree (a partial snapshot) that old
+ * describes, emptied to be written again in place: nobody reads the tree
+ * before it is complete, and keeping the inode and the name spares the
+ * directory two changes.  Only a regular file with no other name, still
+ * the one old describes.  Its fd (*named, no tmp), or -1: make a new one.
+ */
+static int
+rewrite(const struct level *lv, const char *dname, const struct stat *old,
+    char *tmp, bool *named)
+{
+	struct stat st;
+	int fd;
+
+	if (!S_ISREG(old->st_mode) || old->st_nlink != 1 ||
+	    (fd = openat(lv->dfd, dname, O_RDWR | O_NOFOLLOW | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || st.st_ino != old->st_ino ||
+	    st.st_dev != old->st_dev || st.st_nlink != 1 ||
+	    ftruncate(fd, 0) == -1) {
+		close(fd);
+		return -1;
+	}
+	tmp[0] = '\0';
+	*named = true;
+	return fd;
+}
+
+/*
  * A new file in dfd to write, made with mode (under the umask): returns
  * its fd, with tmp[0] '\0' if it is unnamed or, when direct, already
  * under its final name (*named).
@@ -593,7 +622,7 @@ source_hash(struct mirror *m, int from, const struct stat *from_st,
 static enum strategy
 write_file(struct mirror *m, const struct level *lv, int from,
     const struct stat *from_st, const char *sname, const char *dname,
-    const struct stat *s, bool exists, bool clone_only, bool ref,
+    const struct stat *s, const struct stat *old, bool clone_only, bool ref,
     bool settled, const struct mirror_known *k, uint64_t *bytes)
 {
 	struct transfer t;
@@ -602,14 +631,18 @@ write_file(struct mirror *m, const struct level *lv, int from,
 	struct stat own, dst;
 	struct caps *c;
 	char tmp[64];
-	int fd, sfd = -1, e;
-	bool named, direct = m->o.unpublished && !exists;
+	int fd = -1, sfd = -1, e;
+	bool named, rewritten = false, exists = old != NULL;
+	bool direct = m->o.unpublished && !exists;
 
 	/* Made with its final permissions, it seldom needs a chmod. */
 	meta_for(m, s, &own, &req, -1);
-	touch(lv);
-	if ((fd = new_file(m, lv->dfd, dname, req.mode & 0777, direct, tmp,
-	    sizeof(tmp), &named)) == -1) {
+	if (m->o.unpublished && exists)
+		rewritten = (fd = rewrite(lv, dname, old, tmp, &named)) != -1;
+	if (!rewritten)
+		touch(lv);
+	if (fd == -1 && (fd = new_file(m, lv->dfd, dname, req.mode & 0777,
+	    direct, tmp, sizeof(tmp), &named)) == -1) {
 		report(m, ME_CREATE, errno, lv->dpath, dname);
 		return STRATEGY_NONE;
 	}
@@ -641,6 +674,8 @@ write_file(struct mirror *m, const struct level *lv, int from,
 		req.src_fd = sfd = openat(lv->sfd, sname, O_RDONLY |
 		    O_NOFOLLOW | O_CLOEXEC);
 	req.cur = &dst;
+	if (rewritten && meta_clear_xattrs(fd) == -1)
+		report(m, ME_META, errno, lv->dpath, dname);
 	if (meta_apply_fd(fd, &req, &res) == -1)
 		report(m, ME_META, res.err[ffs((int)res.failed) - 1],
 		    lv->dpath, dname);
@@ -766,7 +801,7 @@ settled_ref(struct mirror *m, const struct level *lv, const char *sname,
 		r = *s;
 		r.st_dev = m->ref_dev;
 		used = !m->ref_dev_known ? STRATEGY_NONE : write_file(m, lv, fd,
-		    &r, sname, dname, s, false, true, true, true, k, &bytes);
+		    &r, sname, dname, s, NULL, true, true, true, k, &bytes);
 		e = errno;
 		if (used == STRATEGY_NONE && (fstat(fd, &r) == -1 ||
 		    !S_ISREG(r.st_mode))) {
@@ -864,7 +899,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 			if (fd == -1)
 				continue;
 			used = write_file(m, lv, fd, &r, sname, dname, s,
-			    false, true, true, quick, ki, &bytes);
+			    NULL, true, true, quick, ki, &bytes);
 			if (used != STRATEGY_NONE)
 				goto done;
 			if (!backend_unsupported(errno)) {
@@ -898,7 +933,7 @@ from_ref(struct mirror *m, const struct level *lv, const char *sname,
 		if (fd == -1 && (fd = openat(lv->rfd[i], dname, O_RDONLY |
 		    O_NOFOLLOW | O_CLOEXEC)) == -1)
 			continue;
-		used = write_file(m, lv, fd, &r, sname, dname, s, false,
+		used = write_file(m, lv, fd, &r, sname, dname, s, NULL,
 		    false, true, quick, ki, &bytes);
 		if (used == STRATEGY_NONE) {
 			close(fd);
@@ -991,7 +1026,9 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 		/* rsync -c marks every file it sends as differing in content. */
 		if (m->o.checksum && !same)
 			flags |= MI_CHECKSUM;
-		flags |= attr_diff(m, s, lv->sfd, sname, d, lv->dfd, dname);
+		/* New data gets the source's xattrs anyway: -i alone asks. */
+		flags |= attr_diff(m, s, same || !m->o.quiet_items ? lv->sfd :
+		    -1, sname, d, lv->dfd, dname);
 		if (same) {
 			item(m, rel, '.', 'f', flags, NULL, s, STRATEGY_NONE,
 			    0);
@@ -1028,8 +1065,8 @@ do_file(struct mirror *m, const struct level *lv, const char *sname,
 		    lv->spath, sname);
 		return;
 	}
-	used = write_file(m, lv, fd, s, sname, dname, s, d != NULL, false,
-	    false, false, NULL, &bytes);
+	used = write_file(m, lv, fd, s, sname, dname, s, d, false, false,
+	    false, NULL, &bytes);
 	if (used != STRATEGY_NONE) {
 		struct stat after;
 
@@ -2175,18 +2212,21 @@ keep_settled(struct mirror *m, const struct level *lv, const char *sname,
 
 	m->st.regular++;
 	m->st.total_size += (uint64_t)s->st_size;
-	if ((rel = relpath(lv, sname, false)) == NULL) {
-		report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
-		return;
+	/* An unchanged entry has an item only when all are shown. */
+	if (m->o.all_items) {
+		if ((rel = relpath(lv, sname, false)) == NULL) {
+			report(m, ME_CREATE, ENOMEM, lv->dpath, dname);
+			return;
+		}
+		item(m, rel, '.', 'f', 0, NULL, s, STRATEGY_NONE, 0);
+		free(rel);
 	}
-	item(m, rel, '.', 'f', 0, NULL, s, STRATEGY_NONE, 0);
 	/* The source's metadata, with no inode to group links by. */
 	d.st_nlink = 1;
 	d.st_dev = 0;
 	d.st_ino = 0;
 	emit_record(m, lv, dname, s, &d, STRATEGY_SKIP, known_data(k, &d), -1,
 	    NULL, false, true, true);
-	free(rel);
 }
 
 /* Whether the options leave the entry out (said so when they do). */

@@ -330,7 +330,6 @@ struct prev {
 	bool		 have;		/* rec holds the record at the cursor */
 	bool		 done;
 	struct manifest_record rec;
-	char		*path;		/* a copy of rec.path */
 };
 
 static void
@@ -354,7 +353,6 @@ prev_close(struct prev *p)
 		manifest_close(&p->rd);
 	if (p->fp != NULL)
 		fclose(p->fp);
-	free(p->path);
 }
 
 /* A manifest path ("." or "./a/b") from the tree's root: "" or "a/b". */
@@ -373,19 +371,14 @@ prev_find(struct prev *p, const char *path)
 
 	while (p->open && !p->done) {
 		if (!p->have) {
+			/* Valid until the next call: no copy. */
 			if (manifest_next(&p->rd, &p->rec) != 1) {
 				p->done = true;
 				break;
 			}
-			free(p->path);
-			if ((p->path = strdup(p->rec.path)) == NULL) {
-				p->done = true;
-				break;
-			}
-			p->rec.path = p->path;
 			p->have = true;
 		}
-		c = scan_pathcmp(tree_path(p->path), path);
+		c = scan_pathcmp(tree_path(p->rec.path), path);
 		if (c == 0)
 			return &p->rec;
 		if (c > 0)

@@ -17,17 +17,7 @@
 
 #include "core/digest.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {						\
-	if (cond)							\
-		passed++;						\
-	else {								\
-		failed++;						\
-		fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-	}								\
-} while (0)
+#include "check.h"
 
 #define NTYPES	5
 #define NRANDOM	301			/* random inputs of 0..300 bytes */
@@ -374,6 +364,5 @@ main(void)
 	if (asprintf(&cmd, "rm -rf '%s'", dir) != -1 && system(cmd) != 0)
 		failed++;
 	free(cmd);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return check_end();
 }

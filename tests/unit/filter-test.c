@@ -11,17 +11,7 @@
 
 #include "core/filter.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {						\
-	if (cond)							\
-		passed++;						\
-	else {								\
-		failed++;						\
-		fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-	}								\
-} while (0)
+#include "check.h"
 
 #define WM(p, s)	filter_wildmatch(p, s)
 
@@ -175,6 +165,5 @@ main(void)
 	test_wildmatch();
 	test_rules();
 	test_first_match();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return check_end();
 }

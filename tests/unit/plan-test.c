@@ -14,17 +14,7 @@
 #define MAGIC_XFS	0x58465342L
 #define MAGIC_EXT4	0xef53L
 
-static int passed, failed;
-
-#define CHECK(cond) do {						\
-	if (cond)							\
-		passed++;						\
-	else {								\
-		failed++;						\
-		fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-	}								\
-} while (0)
+#include "check.h"
 
 static struct caps
 caps(long src, long dst, enum cap reflink, enum cap range)
@@ -144,6 +134,5 @@ main(void)
 	test_data();
 	test_entry();
 	test_sparse();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return check_end();
 }

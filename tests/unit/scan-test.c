@@ -18,17 +18,7 @@
 #include "core/hashq.h"
 #include "core/scan.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {						\
-	if (cond)							\
-		passed++;						\
-	else {								\
-		failed++;						\
-		fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-	}								\
-} while (0)
+#include "check.h"
 
 static int
 sign(int v)
@@ -130,6 +120,5 @@ main(void)
 	test_hashq(1);
 	test_hashq(2);
 	test_hashq(8);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_end();
 }
