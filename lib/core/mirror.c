@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,30 @@ struct level {
 	_Atomic bool	 dirty;		/* names made or removed in dfd */
 	bool		 listed;	/* dfd's names are known */
 	bool		 same_names;	/* dfd has the source's names */
+	struct ahead	*next;		/* of the subdirectory done now */
+	struct walk_dir	 pre;		/* sfd's names, listed ahead */
+	bool		 has_pre;
+};
+
+/*
+ * A source subdirectory that a worker opens and lists while the walking
+ * thread is still before it.  Whoever moves state from AHEAD_QUEUED
+ * does the work: a worker, or the walking thread when its turn comes
+ * first.  Held by the job and by its parent's walk: freed by the second
+ * to let go.
+ */
+enum { AHEAD_QUEUED, AHEAD_TAKEN, AHEAD_DONE };
+
+struct ahead {
+	_Atomic int	 state;
+	_Atomic int	 refs;
+	int		 parent;	/* the parent's sfd, open while queued */
+	const char	*name;		/* in the parent's listing */
+	int		 fd;		/* the directory, or -1 with err */
+	int		 err;
+	struct walk_dir	 list;
+	bool		 listed;
+	bool		 turn;		/* the walking thread came to it */
 };
 
 /* A source entry of the directory. */
@@ -90,6 +115,7 @@ struct ent {
 	bool		 ok;
 	bool		 excluded;
 	bool		 lazy;		/* a regular file not yet stat'ed */
+	struct ahead	*ahead;		/* a directory being listed ahead */
 };
 
 struct mirror_pool {
@@ -1343,6 +1369,7 @@ struct batch {
 	size_t		 nv;
 	size_t		 alloc;
 	struct dir_fin	*dir;
+	struct ahead	*ahead;		/* a directory to list ahead */
 	struct mirror_stats st;		/* what a worker counted */
 	bool		 failed;	/* a worker had a problem */
 };
@@ -1474,6 +1501,60 @@ cap_stored_hash(void *arg, const char *path, const struct stat *st,
 }
 
 static void
+ahead_release(struct ahead *a)
+{
+	if (a == NULL || atomic_fetch_sub(&a->refs, 1) != 1)
+		return;
+	if (a->fd >= 0)
+		close(a->fd);
+	if (a->listed)
+		walk_list_free(&a->list);
+	free(a);
+}
+
+/* Open and list a's directory, unless somebody else does. */
+static bool
+ahead_do(struct ahead *a)
+{
+	int want = AHEAD_QUEUED;
+
+	if (!atomic_compare_exchange_strong(&a->state, &want, AHEAD_TAKEN))
+		return false;
+	a->fd = openat(a->parent, a->name, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (a->fd == -1)
+		a->err = errno;
+	else
+		a->listed = walk_list(a->fd, &a->list) == 0;
+	atomic_store(&a->state, AHEAD_DONE);
+	return true;
+}
+
+static void
+ahead_job(struct pool_job *job, void *ctx)
+{
+	(void)ctx;
+	(void)ahead_do(((struct batch *)job)->ahead);
+}
+
+/*
+ * The walking thread's turn for a: true when it was done ahead (wait for
+ * a worker that is at it), false when it is for the caller to do.
+ */
+static bool
+ahead_ready(struct ahead *a)
+{
+	int want = AHEAD_QUEUED;
+
+	a->turn = true;
+	if (atomic_compare_exchange_strong(&a->state, &want, AHEAD_TAKEN))
+		return false;
+	while (atomic_load(&a->state) != AHEAD_DONE)
+		sched_yield();
+	return true;
+}
+
+static void
 batch_free(struct batch *b)
 {
 	size_t i;
@@ -1486,6 +1567,7 @@ batch_free(struct batch *b)
 		if (b->v[i].kind == OUT_RECORD && b->v[i].u.rec.data_fd != -1)
 			close(b->v[i].u.rec.data_fd);
 	}
+	ahead_release(b->ahead);
 	free(b->strs);
 	free(b->f);
 	free(b->v);
@@ -1932,6 +2014,9 @@ close_level(struct level *lv)
 	for (i = 0; i < MIRROR_MAX_REFS; i++)
 		if (lv->rfd[i] >= 0)
 			close(lv->rfd[i]);
+	if (lv->has_pre)
+		walk_list_free(&lv->pre);
+	lv->has_pre = false;
 }
 
 static void
@@ -2009,6 +2094,7 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 {
 	struct dir_fin *f;
 	struct level *sub;
+	struct ahead *a;
 	struct stat r, n;
 	unsigned flags = 0;
 	char update = '.';
@@ -2095,8 +2181,21 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 		report(m, ME_OTHER_FS, 0, lv->spath, sname);
 		goto attrs;
 	}
-	sub->sfd = openat(lv->sfd, sname, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC);
+	if ((a = lv->next) != NULL && strcmp(a->name, sname) == 0 &&
+	    ahead_ready(a)) {
+		/* Opened and listed by a worker: taken over. */
+		if ((sub->sfd = a->fd) == -1)
+			errno = a->err;
+		a->fd = -1;
+		if (a->listed) {
+			sub->pre = a->list;
+			sub->has_pre = true;
+			a->listed = false;
+		}
+	} else {
+		sub->sfd = openat(lv->sfd, sname, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (sub->sfd == -1) {
 		report(m, errno == ENOENT ? ME_VANISHED : ME_OPEN_DIR, errno,
 		    lv->spath, sname);
@@ -2323,17 +2422,74 @@ keep_dest(struct mirror *m, const struct level *lv, const char *name,
 	return keep;
 }
 
+/* Subdirectories listed ahead, at most, in each directory of the walk. */
+#define AHEAD_MAX	8
+
+/*
+ * Queue for a worker the listing of lv's next subdirectories, from
+ * v[*qi], while fewer than AHEAD_MAX (*queued) wait for their turn.
+ */
+static void
+ahead_queue(struct mirror *m, const struct level *lv, struct ent *v,
+    size_t n, size_t *qi, unsigned *queued)
+{
+	struct ahead *a;
+	struct batch *b;
+	struct ent *e;
+
+	for (; *qi < n && *queued < AHEAD_MAX; (*qi)++) {
+		e = &v[*qi];
+		if (!e->ok || e->excluded || e->lazy ||
+		    !S_ISDIR(e->st.st_mode) ||
+		    (m->o.one_file_system && e->st.st_dev != m->sdev))
+			continue;
+		if ((a = calloc(1, sizeof(*a))) == NULL)
+			return;
+		if ((b = calloc(1, sizeof(*b))) == NULL) {
+			free(a);
+			return;
+		}
+		a->fd = -1;
+		a->parent = lv->sfd;
+		a->name = e->name;
+		atomic_init(&a->state, AHEAD_QUEUED);
+		atomic_init(&a->refs, 2);
+		b->job.run = ahead_job;
+		b->ahead = a;
+		e->ahead = a;
+		(*queued)++;
+		push_batch(m, b);
+	}
+}
+
+/* The walk is past e: its listing ahead is given up if still unused. */
+static void
+ahead_end(struct ent *e, unsigned *queued)
+{
+	if (e->ahead == NULL)
+		return;
+	if (!e->ahead->turn)
+		(void)ahead_ready(e->ahead);
+	ahead_release(e->ahead);
+	e->ahead = NULL;
+	(*queued)--;
+}
+
 static void
 mirror_dir(struct mirror *m, struct level *lv)
 {
 	struct walk_dir sl, dl;
 	struct ent *v = NULL;
-	size_t i, j;
+	size_t i, j, qi = 0;
+	unsigned queued = 0;
 	char *rel;
-	bool dir, lazy;
+	bool dir, lazy, ahead;
 	int c = 1;
 
-	if (walk_list(lv->sfd, &sl) == -1) {
+	if (lv->has_pre) {
+		sl = lv->pre;
+		lv->has_pre = false;
+	} else if (walk_list(lv->sfd, &sl) == -1) {
 		report(m, ME_OPEN_DIR, errno, lv->spath, NULL);
 		return;
 	}
@@ -2364,6 +2520,11 @@ mirror_dir(struct mirror *m, struct level *lv)
 			free(rel);
 		}
 	}
+	/* With workers, the subdirectories are listed ahead of the walk. */
+	ahead = m->pool != NULL && !m->direct && m->main == NULL &&
+	    m->o.recursive;
+	if (ahead)
+		ahead_queue(m, lv, v, sl.n, &qi, &queued);
 	/*
 	 * Deletions first, as rsync's --delete-during does.  Listed, a name
 	 * is there or not; else it may be.
@@ -2392,16 +2553,24 @@ mirror_dir(struct mirror *m, struct level *lv)
 		delete_entry(m, lv, dl.names[j], dir, false);
 	}
 	for (i = j = 0; i < sl.n && !halted(m); i++) {
+		if (ahead)
+			ahead_queue(m, lv, v, sl.n, &qi, &queued);
 		if (!v[i].ok || v[i].excluded)
 			continue;
 		while (j < dl.n && strcmp(dl.names[j], v[i].name) < 0)
 			j++;
+		lv->next = v[i].ahead;
 		do_entry(m, lv, v[i].name, v[i].name, &v[i].st,
 		    lv->fresh ? false : lv->same_names ? true :
 		    lv->listed ? j < dl.n &&
 		    strcmp(dl.names[j], v[i].name) == 0 : lv->dfd >= 0,
 		    v[i].lazy);
+		lv->next = NULL;
+		ahead_end(&v[i], &queued);
 	}
+	/* Stopped early: what was queued goes. */
+	for (i = 0; i < sl.n && queued > 0; i++)
+		ahead_end(&v[i], &queued);
 	free(v);
 	walk_list_free(&sl);
 	walk_list_free(&dl);
