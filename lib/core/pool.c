@@ -29,6 +29,11 @@
 struct pool_slot {
 	struct pool_job	*job;
 	_Atomic size_t	 state;		/* index << 2 | claimed << 1 | done */
+	/*
+	 * The job's key, read by threads looking for one to claim: the job
+	 * itself may be done and freed meanwhile (its claim then fails).
+	 */
+	_Atomic uintptr_t key;
 };
 
 /*
@@ -88,7 +93,7 @@ claim(struct pool *p, unsigned id, bool any, size_t *out)
 			s = SLOT(p, i);
 			if (atomic_load(&s->state) != TODO(i))
 				continue;
-			if (!any && busy(p, id, s->job->key)) {
+			if (!any && busy(p, id, atomic_load(&s->key))) {
 				if (first == t)
 					first = i;
 				continue;
@@ -287,6 +292,7 @@ pool_push(struct pool *p, struct pool_job *job)
 	}
 	s = SLOT(p, i);
 	s->job = job;
+	atomic_store_explicit(&s->key, job->key, memory_order_relaxed);
 	atomic_store_explicit(&s->state, job->run == NULL ? DONE(i) : TODO(i),
 	    memory_order_relaxed);
 	if (job->run != NULL)
