@@ -101,8 +101,7 @@ struct ahead {
 	_Atomic int	 refs;
 	int		 parent;	/* the parent's sfd, open while queued */
 	const char	*name;		/* in the parent's listing */
-	int		 fd;		/* the directory, or -1 with err */
-	int		 err;
+	int		 fd;		/* the directory, or -1 */
 	struct walk_dir	 list;
 	bool		 listed;
 	bool		 turn;		/* the walking thread came to it */
@@ -1522,9 +1521,7 @@ ahead_do(struct ahead *a)
 		return false;
 	a->fd = openat(a->parent, a->name, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC);
-	if (a->fd == -1)
-		a->err = errno;
-	else
+	if (a->fd != -1)
 		a->listed = walk_list(a->fd, &a->list) == 0;
 	atomic_store(&a->state, AHEAD_DONE);
 	return true;
@@ -2181,11 +2178,10 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 		report(m, ME_OTHER_FS, 0, lv->spath, sname);
 		goto attrs;
 	}
+	/* Opened and listed by a worker: taken over (failed: again here). */
 	if ((a = lv->next) != NULL && strcmp(a->name, sname) == 0 &&
-	    ahead_ready(a)) {
-		/* Opened and listed by a worker: taken over. */
-		if ((sub->sfd = a->fd) == -1)
-			errno = a->err;
+	    ahead_ready(a) && a->fd != -1) {
+		sub->sfd = a->fd;
 		a->fd = -1;
 		if (a->listed) {
 			sub->pre = a->list;
