@@ -38,6 +38,7 @@ enum {
 	OPT_DEVICES,
 	OPT_SPECIALS,
 	OPT_NUMERIC_IDS,
+	OPT_FSYNC,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -73,6 +74,7 @@ static const struct option longopts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "numeric-ids", no_argument, NULL, OPT_NUMERIC_IDS },
+	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -116,6 +118,7 @@ mirror_usage(void)
 "      --progress          a line per file copied\n"
 "      --info=progress2    the progress of the whole transfer\n"
 "      --stats             counts and sizes at the end\n"
+"      --fsync             have what was written on disk before exiting\n"
 "      --help              display this help and exit\n"
 "      --version           output version information and exit\n"
 "\nExit status: 0 success, 1 usage error, 3 a source or DST that cannot "
@@ -386,7 +389,7 @@ xsync_mirror(int argc, char **argv)
 	struct xsync_view v;
 	struct stat st;
 	const char *dst;
-	bool stats = false, have_rules = false, dst_dir;
+	bool stats = false, have_rules = false, fsync_dst = false, dst_dir;
 	int ch, i, nsrc, status;
 
 	memset(&o, 0, sizeof(o));
@@ -518,6 +521,9 @@ xsync_mirror(int argc, char **argv)
 			break;
 		case OPT_NUMERIC_IDS:
 			break;
+		case OPT_FSYNC:
+			fsync_dst = true;
+			break;
 		case OPT_HELP:
 			mirror_usage();
 			break;
@@ -588,6 +594,12 @@ xsync_mirror(int argc, char **argv)
 	}
 	if (v.progress2)
 		putchar('\n');
+	if (fsync_dst && !mirror_stopped(m) && mirror_sync(m, dst) == -1) {
+		fflush(stdout);
+		common_warn(errno, _("cannot flush %s to disk"),
+		    common_quote(dst));
+		v.errors = true;
+	}
 	if (mirror_stats(m)->skipped_deletes > 0) {
 		fflush(stdout);
 		common_warn(0, _("deletions stopped due to --max-delete limit "

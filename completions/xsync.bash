@@ -16,7 +16,7 @@ _xsync_mirror_opts='-a --archive -r --recursive -l --links -p --perms -t --times
     --delete-excluded --max-delete= --exclude= --include= --exclude-from=
     --include-from= -f --filter= -n --dry-run -i --itemize-changes
     -c --checksum --link-dest= --reflink-dest= -j --jobs= --progress -P --info=
-    --stats -v --verbose -q --quiet --numeric-ids --help --version'
+    --stats -v --verbose -q --quiet --numeric-ids --fsync --help --version'
 
 # _xsync_files [-d]: complete file names (directories only with -d) for $cur.
 _xsync_files()

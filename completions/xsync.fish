@@ -121,6 +121,7 @@ complete -c xsync -n __fish_xsync_mirror -l stats -d 'Counts and sizes at the en
 complete -c xsync -n __fish_xsync_mirror -s v -l verbose -d 'Names of what changes'
 complete -c xsync -n __fish_xsync_mirror -s q -l quiet -d 'Only errors'
 complete -c xsync -n __fish_xsync_mirror -l numeric-ids -d 'Accepted'
+complete -c xsync -n __fish_xsync_mirror -l fsync -d 'Have what was written on disk before exiting'
 
 # snapshot [OPTION]... SRC REPO, list REPO, prune --keep-KIND=N REPO, diff A B
 complete -c xsync -n __fish_xsync_needs_command -a snapshot -d 'Take a snapshot into a repository'

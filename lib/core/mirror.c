@@ -2813,6 +2813,30 @@ mirror_file(struct mirror *m, const char *src, const char *dst)
 	return ret;
 }
 
+int
+mirror_sync(const struct mirror *m, const char *dst)
+{
+	char *dir, *base;
+	int fd, e;
+
+	if (m->o.dry_run)
+		return 0;
+	fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 && errno == ENOTDIR && split(dst, &dir, &base) == 0) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		e = errno;
+		free(dir);
+		free(base);
+		errno = e;
+	}
+	if (fd == -1)
+		return -1;
+	e = syncfs(fd) == -1 ? errno : 0;
+	close(fd);
+	errno = e;
+	return e == 0 ? 0 : -1;
+}
+
 void
 mirror_itemize(const struct mirror_item *it, char *buf)
 {

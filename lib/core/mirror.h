@@ -205,6 +205,13 @@ int	mirror_run(struct mirror *, const char *src, const char *dst,
  */
 int	mirror_file(struct mirror *, const char *src, const char *dst);
 
+/*
+ * Flush the filesystem that holds dst (a directory, or a file's) to disk
+ * once the runs are over (--fsync): nothing for a dry run.  Returns 0, or
+ * -1 with errno.
+ */
+int	mirror_sync(const struct mirror *, const char *dst);
+
 const struct mirror_stats *mirror_stats(const struct mirror *);
 
 /* Whether a terminal error (ENOSPC, EIO, EDQUOT, ENOMEM) stopped it. */
