@@ -300,3 +300,24 @@ _order() {
 	run "$XSYNC" verify "$MNT/repo"
 	assert_success
 }
+
+@test "a snapshot holds what the filter leaves of the source, also on btrfs where it starts as the previous one" {
+	command -v btrfs >/dev/null || skip_or_fail "needs btrfs-progs"
+	mount_fs btrfs 400M
+	_source "$T/src"
+	mkdir -p "$T/src/cache"
+	echo tmp >"$T/src/cache/x"
+	echo log >"$T/src/sub/run.log"
+	run "$XSYNC" snapshot "$T/src" "$MNT/repo"
+	assert_success
+	# the filter changed: what it leaves out now is not in the new one
+	run "$XSYNC" snapshot --exclude=cache/ --exclude='*.log' "$T/src" "$MNT/repo"
+	assert_success
+	mapfile -t N < <(_snaps "$MNT/repo")
+	[[ ${#N[@]} -eq 2 ]] || fail "snapshots: ${N[*]}"
+	[[ -e $MNT/repo/${N[0]}/cache/x && -e $MNT/repo/${N[0]}/sub/run.log ]]
+	[[ ! -e $MNT/repo/${N[1]}/cache && ! -e $MNT/repo/${N[1]}/sub/run.log ]]
+	cmp "$T/src/big" "$MNT/repo/${N[1]}/big"
+	run "$XSYNC" verify "$MNT/repo"
+	assert_success
+}

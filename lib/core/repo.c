@@ -629,7 +629,12 @@ repo_snapshot(struct repo *r, const char *src,
 	memset(&o, 0, sizeof(o));
 	o.recursive = o.links = o.perms = o.times = o.owner = o.group = true;
 	o.devices = o.specials = o.hard_links = o.acls = o.xattrs = true;
+	/*
+	 * The tree is the filtered source: what a filter leaves out now
+	 * goes, also when the tree began as a snapshot of one that had it.
+	 */
 	o.delete = true;
+	o.delete_excluded = true;
 	o.max_delete = -1;
 	o.checksum = so->checksum;
 	o.one_file_system = so->one_file_system;
