@@ -74,6 +74,28 @@ wanted(const struct meta_req *r, const char *name)
 	return r->xattr;
 }
 
+/*
+ * The names of fd's extended attributes, a malloc'd list of *len bytes:
+ * NULL with *len 0 when it has none, NULL with -1 and errno on failure.
+ */
+static char *
+fd_names(int fd, ssize_t *len)
+{
+	char *names;
+
+	if ((*len = flistxattr(fd, NULL, 0)) <= 0)
+		return NULL;
+	if ((names = malloc((size_t)*len)) == NULL) {
+		*len = -1;
+		return NULL;
+	}
+	if ((*len = flistxattr(fd, names, (size_t)*len)) <= 0) {
+		free(names);
+		return NULL;
+	}
+	return names;
+}
+
 /* Copy the wanted extended attributes from src_fd to dst_fd. */
 /* Returns whether an ACL, which may change the mode bits, was set. */
 static bool
@@ -84,15 +106,12 @@ copy_xattrs(int dst_fd, const struct meta_req *r, struct meta_result *res)
 	ssize_t nl, vl;
 	size_t valloc = 0;
 
-	nl = flistxattr(r->src_fd, NULL, 0);
-	if (nl <= 0)
-		return false;
-	if ((names = malloc((size_t)nl)) == NULL) {
-		fail(res, META_XATTR, ENOMEM);
+	if ((names = fd_names(r->src_fd, &nl)) == NULL) {
+		if (nl == -1 && errno == ENOMEM)
+			fail(res, META_XATTR, ENOMEM);
 		return false;
 	}
-	nl = flistxattr(r->src_fd, names, (size_t)nl);
-	for (p = names; nl > 0 && p < names + nl; p += strlen(p) + 1) {
+	for (p = names; p < names + nl; p += strlen(p) + 1) {
 		if (!wanted(r, p))
 			continue;
 		vl = fgetxattr(r->src_fd, p, NULL, 0);
@@ -133,18 +152,13 @@ meta_clear_xattrs(int fd)
 	ssize_t nl;
 	int err = 0;
 
-	if ((nl = flistxattr(fd, NULL, 0)) <= 0)
+	if ((names = fd_names(fd, &nl)) == NULL)
 		return nl == 0 || errno == ENOTSUP ? 0 : -1;
-	if ((names = malloc((size_t)nl)) == NULL)
-		return -1;
-	nl = flistxattr(fd, names, (size_t)nl);
-	for (p = names; nl > 0 && p < names + nl; p += strlen(p) + 1)
+	for (p = names; p < names + nl; p += strlen(p) + 1)
 		if (!skipped(p) && strcmp(p, "security.selinux") != 0 &&
 		    fremovexattr(fd, p) == -1 && errno != ENODATA && err == 0)
 			err = errno;
 	free(names);
-	if (nl < 0)
-		return -1;
 	errno = err;
 	return err == 0 ? 0 : -1;
 }

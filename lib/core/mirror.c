@@ -2435,8 +2435,7 @@ ahead_queue(struct mirror *m, const struct level *lv, struct ent *v,
 
 	for (; *qi < n && *queued < AHEAD_MAX; (*qi)++) {
 		e = &v[*qi];
-		if (!e->ok || e->excluded || e->lazy ||
-		    !S_ISDIR(e->st.st_mode) ||
+		if (!e->ok || e->excluded || !S_ISDIR(e->st.st_mode) ||
 		    (m->o.one_file_system && e->st.st_dev != m->sdev))
 			continue;
 		if ((a = calloc(1, sizeof(*a))) == NULL)
