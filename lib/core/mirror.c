@@ -671,8 +671,8 @@ write_file(struct mirror *m, const struct level *lv, int from,
 		report(m, ME_CREATE, errno, lv->dpath, dname);
 		return STRATEGY_NONE;
 	}
-	if (fstat(fd, &dst) == -1 || (c = probe_get(&m->probe, from,
-	    from_st->st_dev, fd, dst.st_dev)) == NULL) {
+	if (walk_fstat_untimed(fd, &dst) == -1 || (c = probe_get(&m->probe,
+	    from, from_st->st_dev, fd, dst.st_dev)) == NULL) {
 		e = errno;
 		goto fail;
 	}
@@ -717,16 +717,14 @@ write_file(struct mirror *m, const struct level *lv, int from,
 		source_hash(m, from, from_st, &t);
 	if (m->o.records) {
 		/* What was set, unless something failed: then look. */
-		if (res.failed == 0 && ref) {
+		if (res.failed == 0 && ref && req.times) {
 			dst.st_mode = S_IFREG | req.mode;
 			if (own.st_uid != (uid_t)-1)
 				dst.st_uid = own.st_uid;
 			if (own.st_gid != (gid_t)-1)
 				dst.st_gid = own.st_gid;
-			if (req.times) {
-				dst.st_mtim = s->st_mtim;
-				dst.st_atim = s->st_atim;
-			}
+			dst.st_mtim = s->st_mtim;
+			dst.st_atim = s->st_atim;
 			dst.st_size = s->st_size;
 			dst.st_nlink = 1;
 		} else if (fstat(fd, &dst) == -1) {

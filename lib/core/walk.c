@@ -17,6 +17,28 @@
 
 #include "core/walk.h"
 
+static void
+from_statx(const struct statx *sx, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
+	st->st_ino = sx->stx_ino;
+	st->st_mode = sx->stx_mode;
+	st->st_nlink = sx->stx_nlink;
+	st->st_uid = sx->stx_uid;
+	st->st_gid = sx->stx_gid;
+	st->st_rdev = makedev(sx->stx_rdev_major, sx->stx_rdev_minor);
+	st->st_size = (off_t)sx->stx_size;
+	st->st_blksize = sx->stx_blksize;
+	st->st_blocks = (blkcnt_t)sx->stx_blocks;
+	st->st_atim.tv_sec = sx->stx_atime.tv_sec;
+	st->st_atim.tv_nsec = sx->stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = sx->stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = sx->stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = sx->stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = sx->stx_ctime.tv_nsec;
+}
+
 int
 walk_stat(int dirfd, const char *name, bool follow, struct stat *st)
 {
@@ -25,23 +47,29 @@ walk_stat(int dirfd, const char *name, bool follow, struct stat *st)
 
 	if (statx(dirfd, name, flags, STATX_BASIC_STATS, &sx) == -1)
 		return -1;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-	st->st_ino = sx.stx_ino;
-	st->st_mode = sx.stx_mode;
-	st->st_nlink = sx.stx_nlink;
-	st->st_uid = sx.stx_uid;
-	st->st_gid = sx.stx_gid;
-	st->st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
-	st->st_size = (off_t)sx.stx_size;
-	st->st_blksize = sx.stx_blksize;
-	st->st_blocks = (blkcnt_t)sx.stx_blocks;
-	st->st_atim.tv_sec = sx.stx_atime.tv_sec;
-	st->st_atim.tv_nsec = sx.stx_atime.tv_nsec;
-	st->st_mtim.tv_sec = sx.stx_mtime.tv_sec;
-	st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
-	st->st_ctim.tv_sec = sx.stx_ctime.tv_sec;
-	st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	from_statx(&sx, st);
+	return 0;
+}
+
+int
+walk_fstat_untimed(int fd, struct stat *st)
+{
+	struct statx sx;
+
+	/*
+	 * Asking for no time keeps a multigrain filesystem (XFS, btrfs, ext4
+	 * since Linux 6.13) from taking the next change of the file for one
+	 * that must be told apart: a clone into it would then log a new
+	 * mtime of its own.
+	 */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
+	    STATX_BASIC_STATS & ~(unsigned)(STATX_ATIME | STATX_MTIME |
+	    STATX_CTIME), &sx) == -1)
+		return -1;
+	memset(&sx.stx_atime, 0, sizeof(sx.stx_atime));
+	memset(&sx.stx_mtime, 0, sizeof(sx.stx_mtime));
+	memset(&sx.stx_ctime, 0, sizeof(sx.stx_ctime));
+	from_statx(&sx, st);
 	return 0;
 }
 

@@ -23,6 +23,8 @@ struct walk_dir {
  * a final symlink when follow is set.  Returns 0 or -1 with errno.
  */
 int	walk_stat(int, const char *, bool, struct stat *);
+/* fstat without the times, which it leaves zero. */
+int	walk_fstat_untimed(int, struct stat *);
 
 /* List the directory open as fd.  Returns 0 or -1 with errno. */
 int	walk_list(int, struct walk_dir *);
