@@ -15,6 +15,7 @@
 #include <wctype.h>
 
 #include "common.h"
+#include "core/manifest.h"
 
 static const char *progname = "xcp";
 
@@ -210,4 +211,36 @@ common_jobs(const char *s)
 		common_try_help();
 	}
 	return (unsigned)n;
+}
+
+/* A JSON string of text that is ASCII or UTF-8 already. */
+void
+common_json_text(const char *s)
+{
+	const unsigned char *p;
+
+	putchar('"');
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* A path or link target: escaped as in a manifest, so always ASCII. */
+void
+common_json_str(const char *s)
+{
+	char *e = s ? manifest_escape(s) : NULL;
+
+	if (e == NULL) {
+		fputs("null", stdout);
+		return;
+	}
+	common_json_text(e);
+	free(e);
 }

@@ -39,4 +39,10 @@ unsigned common_jobs(const char *);
 void	common_warn(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* A JSON string of text that is ASCII or UTF-8 already, on stdout. */
+void	common_json_text(const char *);
+
+/* A path as JSON, escaped as in a manifest (so ASCII); NULL: null. */
+void	common_json_str(const char *);
+
 #endif

@@ -300,38 +300,6 @@ struct report {
 	bool		 first;
 };
 
-/* A JSON string of text that is ASCII or UTF-8 already. */
-static void
-json_text(const char *s)
-{
-	const unsigned char *p;
-
-	putchar('"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
-/* A path or link target: escaped as in a manifest, so always ASCII. */
-static void
-json_str(const char *s)
-{
-	char *e = s ? manifest_escape(s) : NULL;
-
-	if (e == NULL) {
-		fputs("null", stdout);
-		return;
-	}
-	json_text(e);
-	free(e);
-}
-
 /* One field's value, as JSON. */
 static void
 json_value(unsigned bit, const struct manifest_record *r, const char *hash,
@@ -364,7 +332,7 @@ json_value(unsigned bit, const struct manifest_record *r, const char *hash,
 			fputs("null", stdout);
 		break;
 	case VERIFY_TARGET:
-		json_str(r->type == 'f' ? NULL : r->target);
+		common_json_str(r->type == 'f' ? NULL : r->target);
 		break;
 	}
 }
@@ -407,10 +375,10 @@ on_diff(void *arg, const struct verify_diff *d)
 		printf("%s\n{\"status\":\"%s\",\"path\":", rp->first ? "" :
 		    ",", kinds[d->kind]);
 		rp->first = false;
-		json_str(d->path);
+		common_json_str(d->path);
 		if (d->kind == VERIFY_UNREADABLE) {
 			printf(",\"error\":");
-			json_text(strerror(d->err));
+			common_json_text(strerror(d->err));
 		}
 		if (d->kind == VERIFY_CHANGED) {
 			fputs(",\"fields\":[", stdout);

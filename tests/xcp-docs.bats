@@ -43,3 +43,40 @@ setup() {
 	assert_line --partial '--reflink'
 	assert_line --partial 'always'
 }
+
+@test "man/jailclone.1 passes mandoc -Tlint at warning level" {
+	command -v mandoc >/dev/null || skip_or_fail "needs mandoc"
+	run mandoc -Tlint -Wwarning "$SRCDIR/man/jailclone.1"
+	assert_success
+	assert_output ''
+}
+
+@test "every long option of jailclone --help is in the man page and the completions" {
+	local opt missing=()
+	: "${JAILCLONE:=$SRCDIR/bin/jailclone}"
+	run "$JAILCLONE" --help
+	assert_success
+	for opt in $(grep -oE -- '--[a-z][a-z-]+' <<<"$output" | sort -u); do
+		grep -q -- "${opt#--}" "$SRCDIR/man/jailclone.1" ||
+			missing+=("man:$opt")
+		grep -q -- "$opt" "$SRCDIR/completions/jailclone.bash" ||
+			missing+=("bash:$opt")
+		grep -q -- "${opt#--}" "$SRCDIR/completions/_jailclone" ||
+			missing+=("zsh:$opt")
+		grep -q -- "-l ${opt#--}" "$SRCDIR/completions/jailclone.fish" ||
+			missing+=("fish:$opt")
+	done
+	(( ${#missing[@]} == 0 )) || fail "not documented: ${missing[*]}"
+}
+
+@test "the jailclone bash completion completes commands and --mode values" {
+	run bash -c '
+		source "$1"
+		COMP_WORDS=(jailclone cr); COMP_CWORD=1; _jailclone
+		printf "%s\n" "${COMPREPLY[@]}"
+		COMP_WORDS=(jailclone create --mode=ha); COMP_CWORD=2; _jailclone
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$SRCDIR/completions/jailclone.bash"
+	assert_success
+	assert_line 'create'
+	assert_line --partial 'hardlink'
+}

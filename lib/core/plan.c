@@ -18,6 +18,9 @@ plan_entry(const struct policy *pol, const struct plan_entry *e)
 		return ACTION_LINK;
 	if (pol->link == LINK_SYMBOLIC)
 		return ACTION_SYMLINK_TO;
+	/* Every name of a shared file links to its own source name. */
+	if (pol->link == LINK_SHARED && e->shared && S_ISREG(e->mode))
+		return ACTION_LINK;
 	if ((pol->preserve & PRESERVE_LINKS) && e->multi_link && e->seen_link)
 		return ACTION_HARDLINK;
 	if (S_ISLNK(e->mode))

@@ -29,6 +29,7 @@ struct plan_entry {
 	mode_t		 mode;		/* st_mode of the entry as walked */
 	bool		 seen_link;	/* its inode was copied already */
 	bool		 multi_link;	/* st_nlink > 1 */
+	bool		 shared;	/* LINK_SHARED: policy_shares() */
 };
 
 struct plan_data {

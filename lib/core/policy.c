@@ -42,3 +42,36 @@ policy_strategy_name(enum strategy s)
 		return "none";
 	return names[s];
 }
+
+/* Whether rel is prefix or below it, comparing whole components. */
+static bool
+below(const char *rel, const char *prefix)
+{
+	size_t n;
+
+	while (prefix[0] == '.' && prefix[1] == '/')
+		prefix += 2;
+	while (*prefix == '/')
+		prefix++;
+	n = strlen(prefix);
+	while (n > 0 && prefix[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && prefix[0] == '.'))
+		return true;
+	return strncmp(rel, prefix, n) == 0 &&
+	    (rel[n] == '\0' || rel[n] == '/');
+}
+
+bool
+policy_shares(const struct policy *p, const char *rel)
+{
+	size_t i;
+	bool in = false;
+
+	for (i = 0; i < p->nshared && !in; i++)
+		in = below(rel, p->shared[i]);
+	for (i = 0; i < p->nprivate && in; i++)
+		if (below(rel, p->private[i]))
+			in = false;
+	return in;
+}

@@ -53,7 +53,10 @@ enum backup_kind {
 enum link_mode {
 	LINK_COPY,		/* copy data */
 	LINK_HARD,		/* -l */
-	LINK_SYMBOLIC		/* -s */
+	LINK_SYMBOLIC,		/* -s */
+	LINK_SHARED		/* regular files below policy.shared (and not
+				   below policy.private): hard links to the
+				   source; the rest copied (jailclone) */
 };
 
 enum overwrite {
@@ -91,6 +94,11 @@ struct policy {
 	const char	*backup_suffix;
 	bool		 manifest;	/* records carry what a manifest needs */
 	unsigned	 jobs;		/* threads copying files; 0: one per CPU */
+	/* LINK_SHARED: paths relative to the operand ("usr", "usr/lib"). */
+	const char *const *shared;
+	size_t		 nshared;
+	const char *const *private;
+	size_t		 nprivate;
 };
 
 /* Fill a policy with cp's defaults (no options given). */
@@ -98,5 +106,13 @@ void	policy_init(struct policy *);
 
 /* Name of a strategy as shown to users and written to manifests. */
 const char *policy_strategy_name(enum strategy);
+
+/*
+ * LINK_SHARED: whether the entry at rel (relative to the operand, "" for
+ * the operand itself) is below one of the shared paths and below none of
+ * the private ones.  Paths match whole components; "." and "" name the
+ * operand.
+ */
+bool	policy_shares(const struct policy *, const char *);
 
 #endif

@@ -1819,6 +1819,20 @@ dir_finish(struct run *r, struct dir_state *ds)
 	free(ds);
 }
 
+/* The entry's path relative to the operand: "" for the operand. */
+static const char *
+rel_path(const struct run *r, const struct node *n)
+{
+	size_t k = strlen(r->top_src);
+	const char *p = n->spath;
+
+	if (strncmp(p, r->top_src, k) != 0)
+		return p;
+	for (p += k; *p == '/'; p++)
+		;
+	return p;
+}
+
 static int
 copy_node(struct run *r, struct node *n, struct level *parent)
 {
@@ -1839,6 +1853,8 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	    (pol->deref == DEREF_CMDLINE && n->depth == 0));
 	pe.seen_link = pe.multi_link && (pol->preserve & PRESERVE_LINKS) &&
 	    inomap_get(&r->links, n->st.st_dev, n->st.st_ino) != NULL;
+	pe.shared = pol->link == LINK_SHARED && S_ISREG(n->st.st_mode) &&
+	    policy_shares(pol, rel_path(r, n));
 	action = plan_entry(pol, &pe);
 	/* All links of an inode stay on this thread, in walk order. */
 	if (action == ACTION_FILE && r->pool != NULL && !r->serial &&

@@ -81,6 +81,7 @@ struct verify {
 	struct inomap	 links;
 	char		*skip;		/* could not be read: not missing */
 	int		 err;		/* errno that stops the merge */
+	bool		 no_content;	/* metadata only: nothing hashed */
 };
 
 static const char *const field_names[VERIFY_NFIELDS] = {
@@ -753,6 +754,8 @@ entry(void *arg, const struct scan_entry *e)
 	v->stats->entries++;
 	if (err == 0)
 		it->fields = compare(it->w, &it->got, &hash);
+	if (v->no_content)
+		hash = false;
 	if (push(v, it, hash ? e : NULL, it->w->algo) == -1)
 		return -1;
 	return source_next(&v->src);
@@ -784,11 +787,19 @@ int
 verify_tree(FILE *fp, const char *root, unsigned threads,
     const struct verify_ops *ops, struct verify_stats *stats)
 {
+	return verify_tree_opts(fp, root, threads, true, ops, stats);
+}
+
+int
+verify_tree_opts(FILE *fp, const char *root, unsigned threads, bool content,
+    const struct verify_ops *ops, struct verify_stats *stats)
+{
 	struct verify v;
 	struct scan_ops so;
 	int rc, e = 0;
 
 	memset(&v, 0, sizeof(v));
+	v.no_content = !content;
 	memset(stats, 0, sizeof(*stats));
 	v.ops = ops;
 	v.stats = stats;

@@ -75,4 +75,8 @@ const char *verify_field_name(unsigned);
 int	verify_tree(FILE *, const char *, unsigned, const struct verify_ops *,
 	    struct verify_stats *);
 
+/* The same; without content, nothing is hashed (metadata only). */
+int	verify_tree_opts(FILE *, const char *, unsigned, bool,
+	    const struct verify_ops *, struct verify_stats *);
+
 #endif

@@ -1,0 +1,731 @@
+/*
+ * jailclone: provision jail and container roots from a template and
+ * verify, measure, list and destroy them.  Each subcommand is an entry of
+ * a table; the work is done by lib/core/jail.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "core/jail.h"
+#include "core/manifest.h"
+#include "core/verify.h"
+
+/* Exit statuses (jailclone(1), EXIT STATUS). */
+enum {
+	JC_OK = 0,
+	JC_USAGE = 1,
+	JC_DRIFT = 2,		/* verify: drift found */
+	JC_FAILED = 3,		/* some jail could not be done */
+	JC_TEMPLATE = 4		/* the template cannot be used */
+};
+
+#define DEFAULT_STORE	"/var/lib/jailclone/store"
+
+struct command {
+	const char	*name;
+	int		(*run)(int, char **);
+	const char	*synopsis;
+};
+
+static int	cmd_create(int, char **);
+static int	cmd_verify(int, char **);
+static int	cmd_du(int, char **);
+static int	cmd_destroy(int, char **);
+static int	cmd_list(int, char **);
+
+static const struct command commands[] = {
+	{ "create", cmd_create, N_("[OPTION]... TEMPLATE JAIL...") },
+	{ "verify", cmd_verify, N_("[--json] [--fast] [-j N] JAIL...") },
+	{ "du", cmd_du, N_("[--json] [-h] JAIL...") },
+	{ "destroy", cmd_destroy, N_("[-v] [--wait] JAIL...") },
+	{ "list", cmd_list, N_("[--json] [DIR]") },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+enum {
+	OPT_COPY_IN = 256,
+	OPT_FAST,
+	OPT_HELP,
+	OPT_HOSTNAME,
+	OPT_JSON,
+	OPT_PRIVATE,
+	OPT_SET,
+	OPT_SHARED,
+	OPT_STORE,
+	OPT_VERSION,
+	OPT_WAIT
+};
+
+static void
+usage(void)
+{
+	size_t i;
+
+	printf(_("Usage: %s COMMAND [OPTION]... ARGS\n"), common_progname());
+	fputs(_("Provision jail and container roots from a template at "
+	    "metadata cost.\n"), stdout);
+	fputs(_("\nCommands:\n"), stdout);
+	for (i = 0; i < NCOMMANDS; i++)
+		printf("  %s %s %s\n", common_progname(), commands[i].name,
+		    _(commands[i].synopsis));
+	fputs(_("\n"
+"  -m, --mode=MODE     create: auto, snapshot, reflink, hardlink or copy\n"
+"      --store=DIR     create: where archives are unpacked (default\n"
+"                        " DEFAULT_STORE ")\n"
+"      --shared=PATH   create: hard link the files below PATH (hardlink)\n"
+"      --private=PATH  create: never hard link below PATH (default: etc,\n"
+"                        var, root, tmp and home)\n"
+"      --hostname=NAME create: write NAME to etc/hostname (%n: the jail)\n"
+"      --set=PATH=TEXT create: write TEXT to PATH in each jail\n"
+"      --copy-in=SRC:PATH  create: copy the file SRC to PATH in each jail\n"
+"      --fast          verify: compare metadata only, read no content\n"
+"      --json          verify, du, list: one JSON document on stdout\n"
+"  -h, --human-readable  du: sizes in K, M, G\n"
+"  -j, --jobs=N        use N threads (default: one per CPU)\n"
+"  -v, --verbose       name each jail done\n"
+"      --wait          wait for a jail or store in use instead of failing\n"
+"      --help          display this help and exit\n"
+"      --version       output version information and exit\n"
+"\nExit status: 0 success, 1 usage error, 2 verify found drift, 3 some jail\n"
+"could not be done, 4 the template cannot be used.\n"), stdout);
+	exit(JC_OK);
+}
+
+static const struct option longopts[] = {
+	{ "copy-in", required_argument, NULL, OPT_COPY_IN },
+	{ "fast", no_argument, NULL, OPT_FAST },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	{ "human-readable", no_argument, NULL, 'h' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "private", required_argument, NULL, OPT_PRIVATE },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "shared", required_argument, NULL, OPT_SHARED },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	struct jail_create_opts c;
+	const char	**shared;
+	const char	**private;
+	struct jail_override *ov;
+	char		*hostname_text;
+	bool		 private_given;
+	bool		 fast;
+	bool		 json;
+	bool		 human;
+	bool		 verbose;
+};
+
+/* The subcommands that take an option, each between spaces. */
+static const char *
+takes(int ch)
+{
+	switch (ch) {
+	case 'm': case OPT_STORE: case OPT_SHARED: case OPT_PRIVATE:
+	case OPT_HOSTNAME: case OPT_SET: case OPT_COPY_IN:
+		return " create ";
+	case OPT_FAST:
+		return " verify ";
+	case OPT_JSON:
+		return " verify du list ";
+	case 'h':
+		return " du ";
+	case 'j':
+		return " create verify ";
+	case 'v':
+		return " create destroy ";
+	case OPT_WAIT:
+		return " create verify destroy ";
+	}
+	return "";
+}
+
+/* Whether the subcommand name takes the option ch. */
+static bool
+applies(int ch, const char *name)
+{
+	const char *t = takes(ch), *p;
+	size_t n = strlen(name);
+
+	for (p = strstr(t, name); p != NULL; p = strstr(p + 1, name))
+		if (p[-1] == ' ' && p[n] == ' ')
+			return true;
+	return false;
+}
+
+static void *
+grow(void *v, size_t n, size_t size)
+{
+	void *nv = reallocarray(v, n + 1, size);
+
+	if (nv == NULL) {
+		common_warn(ENOMEM, NULL);
+		exit(JC_FAILED);
+	}
+	return nv;
+}
+
+static void
+add_override(struct opts *o, const char *path, const char *content,
+    const char *from)
+{
+	struct jail_override *ov;
+
+	if (*path == '\0') {
+		common_warn(0, _("an override needs a path in the jail"));
+		common_try_help();
+	}
+	o->ov = grow(o->ov, o->c.nov, sizeof(*o->ov));
+	ov = &o->ov[o->c.nov++];
+	ov->path = path;
+	ov->content = content;
+	ov->len = content ? strlen(content) : 0;
+	ov->from = from;
+}
+
+static void
+parse(int argc, char **argv, struct opts *o)
+{
+	static const char *const private_default[] = {
+		"etc", "var", "root", "tmp", "home"
+	};
+	char *eq;
+	int ch, m;
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	o->c.store = DEFAULT_STORE;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+hj:m:v", longopts, NULL)) !=
+	    -1) {
+		if (ch == OPT_HELP)
+			usage();
+		if (ch == OPT_VERSION) {
+			printf("jailclone (%s) %s\n", PACKAGE_NAME,
+			    PACKAGE_VERSION);
+			exit(JC_OK);
+		}
+		if (ch == '?' || !applies(ch, argv[0])) {
+			if (ch != '?')
+				common_warn(0, _("option %s does not apply "
+				    "to %s"), argv[optind - 1],
+				    common_quote_arg(argv[0]));
+			common_try_help();
+		}
+		switch (ch) {
+		case 'h':
+			o->human = true;
+			break;
+		case 'j':
+			o->c.jobs = common_jobs(optarg);
+			break;
+		case 'm':
+			if ((m = jail_mode_parse(optarg)) < 0) {
+				common_warn(0, _("invalid mode %s: use auto, "
+				    "snapshot, reflink, hardlink or copy"),
+				    common_quote_arg(optarg));
+				common_try_help();
+			}
+			o->c.mode = (enum jail_mode)m;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_STORE:
+			o->c.store = optarg;
+			break;
+		case OPT_SHARED:
+			o->shared = grow(o->shared, o->c.nshared,
+			    sizeof(*o->shared));
+			o->shared[o->c.nshared++] = optarg;
+			break;
+		case OPT_PRIVATE:
+			o->private_given = true;
+			o->private = grow(o->private, o->c.nprivate,
+			    sizeof(*o->private));
+			o->private[o->c.nprivate++] = optarg;
+			break;
+		case OPT_HOSTNAME:
+			free(o->hostname_text);
+			if (*optarg == '\0' || strchr(optarg, '\n') != NULL ||
+			    asprintf(&o->hostname_text, "%s\n", optarg) ==
+			    -1) {
+				common_warn(0, _("invalid host name %s"),
+				    common_quote_arg(optarg));
+				common_try_help();
+			}
+			o->c.hostname = optarg;
+			break;
+		case OPT_SET:
+			if ((eq = strchr(optarg, '=')) == NULL) {
+				common_warn(0, _("--set needs PATH=TEXT: %s"),
+				    common_quote_arg(optarg));
+				common_try_help();
+			}
+			*eq = '\0';
+			add_override(o, optarg, eq + 1, NULL);
+			break;
+		case OPT_COPY_IN:
+			if ((eq = strrchr(optarg, ':')) == NULL) {
+				common_warn(0, _("--copy-in needs SRC:PATH: "
+				    "%s"), common_quote_arg(optarg));
+				common_try_help();
+			}
+			*eq = '\0';
+			add_override(o, eq + 1, NULL, optarg);
+			break;
+		case OPT_FAST:
+			o->fast = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_WAIT:
+			o->c.wait = true;
+			break;
+		}
+	}
+	if (o->hostname_text != NULL)
+		add_override(o, "etc/hostname", o->hostname_text, NULL);
+	if (!o->private_given)
+		for (i = 0; i < sizeof(private_default) /
+		    sizeof(private_default[0]); i++) {
+			o->private = grow(o->private, o->c.nprivate,
+			    sizeof(*o->private));
+			o->private[o->c.nprivate++] = private_default[i];
+		}
+	o->c.shared = o->shared;
+	o->c.private = o->private;
+	o->c.ov = o->ov;
+}
+
+static void
+opts_free(struct opts *o)
+{
+	free(o->shared);
+	free(o->private);
+	free(o->ov);
+	free(o->hostname_text);
+}
+
+static void
+need(int argc, int want)
+{
+	if (argc - optind < want) {
+		common_warn(0, _("missing operand"));
+		common_try_help();
+	}
+}
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool verbose;
+
+static void
+report(void *arg, const struct jail_event *ev)
+{
+	const char *j = ev->jail ? common_quote(ev->jail) : NULL;
+	const char *p = ev->path ? common_quote(ev->path) : "";
+	int e = ev->err;
+
+	(void)arg;
+	pthread_mutex_lock(&out_lock);
+	switch (ev->kind) {
+	case JE_TEMPLATE:
+		if (ev->detail != NULL)
+			common_warn(0, _("cannot use template %s: %s"), p,
+			    ev->detail);
+		else
+			common_warn(e, _("cannot use template %s"), p);
+		break;
+	case JE_STORE:
+		common_warn(e, _("template store %s"), p);
+		break;
+	case JE_UNPACK:
+		common_warn(e, _("%s: archive entry %s refused: %s"),
+		    j ? j : "", p, ev->detail ? ev->detail : "");
+		break;
+	case JE_EXISTS:
+		common_warn(e, _("cannot create jail %s: it exists"), j);
+		break;
+	case JE_NOT_JAIL:
+		common_warn(e, _("%s is not a jail made by jailclone"), j);
+		break;
+	case JE_LOCKED:
+		common_warn(0, _("%s is in use by another jailclone (--wait "
+		    "waits for it)"), j ? j : p);
+		break;
+	case JE_MODE:
+		common_warn(e, _("%s: mode %s is not possible here"), j,
+		    ev->detail ? ev->detail : "");
+		break;
+	case JE_COPY:
+		common_warn(e, _("%s: cannot copy %s"), j, p);
+		break;
+	case JE_OVERRIDE:
+		common_warn(e, _("%s: cannot write %s"), j, p);
+		break;
+	case JE_RECORDS:
+		if (ev->detail != NULL)
+			common_warn(0, _("%s: its records cannot be used: %s"),
+			    j, ev->detail);
+		else
+			common_warn(e, _("%s: its records cannot be written "
+			    "or read"), j);
+		break;
+	case JE_CHANGED:
+		common_warn(0, _("%s: the template changed while it was made "
+		    "(%s); run again"), j, p);
+		break;
+	case JE_MOUNTED:
+		common_warn(0, _("cannot destroy %s: %s is mounted in it"), j,
+		    p);
+		break;
+	case JE_REMOVE:
+		common_warn(e, _("cannot remove %s"), j);
+		break;
+	case JE_READ:
+		common_warn(e, _("cannot read %s"), j ? j : p);
+		break;
+	case JE_NOMEM:
+	default:
+		common_warn(ENOMEM, "%s", j ? j : "");
+		break;
+	}
+	pthread_mutex_unlock(&out_lock);
+}
+
+static void
+done(void *arg, const char *jail, enum jail_mode mode)
+{
+	const char *what = arg;
+
+	if (!verbose)
+		return;
+	pthread_mutex_lock(&out_lock);
+	if (strcmp(what, "create") == 0)
+		printf(_("created %s (%s)\n"), common_quote(jail),
+		    jail_mode_name(mode));
+	else
+		printf(_("destroyed %s\n"), common_quote(jail));
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+static int
+cmd_create(int argc, char **argv)
+{
+	struct jail_ops ops = { report, done, (void *)"create" };
+	struct opts o;
+	int rc;
+
+	parse(argc, argv, &o);
+	need(argc, 2);
+	verbose = o.verbose;
+	rc = jail_create(argv[optind], (const char *const *)argv + optind + 1,
+	    (size_t)(argc - optind - 1), &o.c, &ops);
+	opts_free(&o);
+	return rc == 0 ? JC_OK : rc > 0 ? JC_FAILED : JC_TEMPLATE;
+}
+
+struct verifying {
+	bool		 json;
+	bool		 first;		/* no drift printed yet, this jail */
+	bool		 multi;		/* name the jail on each line */
+};
+
+static const char *const drift_names[] = {
+	[JAIL_OVERRIDE] = "override",
+	[JAIL_MODIFIED] = "modified",
+	[JAIL_ADDED] = "added",
+	[JAIL_REMOVED] = "removed",
+};
+
+static void
+fields(unsigned f, bool json)
+{
+	unsigned bit;
+	bool first = true;
+
+	for (bit = 1; bit < (1u << VERIFY_NFIELDS); bit <<= 1) {
+		if (!(f & bit))
+			continue;
+		if (json)
+			printf("%s\"%s\"", first ? "" : ",",
+			    verify_field_name(bit));
+		else
+			printf("%s%s", first ? "" : ", ",
+			    verify_field_name(bit));
+		first = false;
+	}
+}
+
+static void
+diff(void *arg, const struct jail_diff *d)
+{
+	struct verifying *v = arg;
+	char *esc;
+
+	if (v->json) {
+		printf("%s{\"path\":", v->first ? "" : ",");
+		common_json_str(d->path);
+		printf(",\"kind\":\"%s\"", drift_names[d->kind]);
+		if (d->kind == JAIL_MODIFIED) {
+			fputs(",\"fields\":[", stdout);
+			fields(d->fields, true);
+			putchar(']');
+		}
+		putchar('}');
+		v->first = false;
+		return;
+	}
+	esc = manifest_escape(d->path);
+	if (v->multi)
+		printf("%s: ", d->jail);
+	printf("%s %s", drift_names[d->kind], esc ? esc : d->path);
+	if (d->kind == JAIL_MODIFIED) {
+		fputs(" (", stdout);
+		fields(d->fields, false);
+		putchar(')');
+	}
+	putchar('\n');
+	free(esc);
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct jail_ops ops = { report, NULL, NULL };
+	struct jail_verify_ops vops;
+	struct jail_verify_stats st;
+	struct verifying v;
+	struct opts o;
+	int i, status = JC_OK, rc;
+
+	parse(argc, argv, &o);
+	need(argc, 1);
+	memset(&v, 0, sizeof(v));
+	v.json = o.json;
+	v.multi = argc - optind > 1;
+	vops.diff = diff;
+	vops.arg = &v;
+	if (o.json)
+		fputs("{\"jails\":[", stdout);
+	for (i = optind; i < argc; i++) {
+		if (o.json) {
+			printf("%s{\"jail\":", i > optind ? "," : "");
+			common_json_str(argv[i]);
+			fputs(",\"drift\":[", stdout);
+		}
+		v.first = true;
+		rc = jail_verify(argv[i], !o.fast, o.c.jobs, o.c.wait, &vops,
+		    &ops, &st);
+		if (rc == -1)
+			status = JC_FAILED;
+		else if (st.modified + st.added + st.removed > 0 &&
+		    status == JC_OK)
+			status = JC_DRIFT;
+		if (o.json)
+			printf("],\"ok\":%s,\"entries\":%" PRIu64 ",\"overrides"
+			    "\":%" PRIu64 ",\"modified\":%" PRIu64 ",\"added\":"
+			    "%" PRIu64 ",\"removed\":%" PRIu64 "}",
+			    rc == -1 ? "false" : "true", st.entries,
+			    st.overrides, st.modified, st.added, st.removed);
+	}
+	if (o.json)
+		fputs("]}\n", stdout);
+	opts_free(&o);
+	return status;
+}
+
+static void
+size_text(uint64_t n, bool human, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)n;
+	int u = -1;
+
+	if (!human || n < 1024) {
+		snprintf(buf, len, "%" PRIu64, n);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+static int
+cmd_du(int argc, char **argv)
+{
+	struct jail_ops ops = { report, NULL, NULL };
+	struct jail_usage *u;
+	struct opts o;
+	char a[32], b[32];
+	uint64_t total;
+	size_t n, i;
+	int rc;
+
+	parse(argc, argv, &o);
+	need(argc, 1);
+	n = (size_t)(argc - optind);
+	if ((u = calloc(n, sizeof(*u))) == NULL) {
+		common_warn(ENOMEM, NULL);
+		return JC_FAILED;
+	}
+	rc = jail_du((const char *const *)argv + optind, n, u, &total, &ops);
+	if (o.json)
+		fputs("{\"jails\":[", stdout);
+	else
+		printf("%-12s %12s %12s %s\n", _("exclusive"), _("shared"),
+		    _("files"), _("jail"));
+	for (i = 0; i < n; i++) {
+		if (o.json) {
+			printf("%s{\"jail\":", i ? "," : "");
+			common_json_str(argv[optind + (int)i]);
+			printf(",\"exclusive\":%" PRIu64 ",\"shared\":%" PRIu64
+			    ",\"files\":%" PRIu64 "}", u[i].exclusive,
+			    u[i].shared, u[i].files);
+			continue;
+		}
+		size_text(u[i].exclusive, o.human, a, sizeof(a));
+		size_text(u[i].shared, o.human, b, sizeof(b));
+		printf("%-12s %12s %12" PRIu64 " %s\n", a, b, u[i].files,
+		    argv[optind + (int)i]);
+	}
+	size_text(total, o.human, a, sizeof(a));
+	if (o.json)
+		printf("],\"total\":%" PRIu64 "}\n", total);
+	else
+		printf(_("%-12s total really used\n"), a);
+	free(u);
+	opts_free(&o);
+	return rc == 0 ? JC_OK : JC_FAILED;
+}
+
+static int
+cmd_destroy(int argc, char **argv)
+{
+	struct jail_ops ops = { report, done, (void *)"destroy" };
+	struct opts o;
+	int rc;
+
+	parse(argc, argv, &o);
+	need(argc, 1);
+	verbose = o.verbose;
+	rc = jail_destroy((const char *const *)argv + optind,
+	    (size_t)(argc - optind), o.c.wait, &ops);
+	opts_free(&o);
+	return rc == 0 ? JC_OK : JC_FAILED;
+}
+
+struct listing {
+	bool		 json;
+	bool		 first;
+};
+
+static const char *const kinds[] = { "dir", "subvolume", "archive" };
+
+static void
+list_one(void *arg, const struct jail_info *ji)
+{
+	struct listing *l = arg;
+	char drift[24];
+
+	if (ji->drift >= 0)
+		snprintf(drift, sizeof(drift), "%" PRId64, ji->drift);
+	else
+		snprintf(drift, sizeof(drift), "-");
+	if (l->json) {
+		printf("%s{\"name\":", l->first ? "" : ",");
+		common_json_str(ji->name);
+		fputs(",\"template\":", stdout);
+		common_json_str(ji->template);
+		printf(",\"kind\":\"%s\",\"mode\":\"%s\",\"created\":",
+		    kinds[ji->kind], jail_mode_name(ji->mode));
+		common_json_str(ji->created);
+		fputs(",\"hostname\":", stdout);
+		common_json_str(ji->hostname);
+		printf(",\"complete\":%s,\"drift\":%s}",
+		    ji->complete ? "true" : "false",
+		    ji->drift >= 0 ? drift : "null");
+		l->first = false;
+		return;
+	}
+	printf("%-20s %-9s %6s %-20s %s\n", ji->name, ji->complete ?
+	    jail_mode_name(ji->mode) : _("partial"), drift,
+	    ji->created ? ji->created : "-", ji->template ? ji->template :
+	    "-");
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	struct listing l = { false, true };
+	struct opts o;
+	const char *dir = ".";
+
+	parse(argc, argv, &o);
+	if (argc - optind > 1) {
+		common_warn(0, _("extra operand %s"),
+		    common_quote(argv[optind + 1]));
+		common_try_help();
+	}
+	if (argc - optind == 1)
+		dir = argv[optind];
+	l.json = o.json;
+	if (o.json)
+		fputs("{\"jails\":[", stdout);
+	else
+		printf("%-20s %-9s %6s %-20s %s\n", _("NAME"), _("MODE"),
+		    _("DRIFT"), _("CREATED"), _("TEMPLATE"));
+	if (jail_list(dir, o.c.jobs, list_one, &l) == -1) {
+		common_warn(errno, _("cannot list jails in %s"),
+		    common_quote(dir));
+		opts_free(&o);
+		return JC_FAILED;
+	}
+	if (o.json)
+		fputs("]}\n", stdout);
+	opts_free(&o);
+	return JC_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	common_init(argv[0]);
+	if (argc < 2) {
+		common_warn(0, _("missing command"));
+		common_try_help();
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		usage();
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("jailclone (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return JC_OK;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	common_warn(0, _("unknown command %s"), common_quote_arg(argv[1]));
+	common_try_help();
+}

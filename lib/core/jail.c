@@ -1,0 +1,2140 @@
+/*
+ * Jails: making them from a template (snapshot, clones, shared hard links
+ * or copies, through the runner and the subvolume backend), their records
+ * (the template's manifest merged with the strategies the runner used and
+ * the overrides written), and the commands that read them.  Inside an
+ * existing jail every path is resolved beneath its root without following
+ * a symlink, so nothing a jail holds can point a command elsewhere.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "backends/extract.h"
+#include "core/census.h"
+#include "core/afile.h"
+#include "core/hash.h"
+#include "core/jail.h"
+#include "core/manifest.h"
+#include "core/record.h"
+#include "core/run.h"
+#include "core/scan.h"
+#include "core/verify.h"
+#include "core/walk.h"
+
+#define META_DIR	".jailclone"
+#define PARTIAL		"partial"
+#define CONF		"jail.conf"
+#define MANIFEST	"manifest.xcpm"
+#define BASE		"base.xcpm"
+
+static const char *const mode_names[] = {
+	[JAIL_AUTO] = "auto",
+	[JAIL_SNAPSHOT] = "snapshot",
+	[JAIL_REFLINK] = "reflink",
+	[JAIL_HARDLINK] = "hardlink",
+	[JAIL_COPY] = "copy",
+};
+
+static const char *const kind_names[] = {
+	[JAIL_TEMPLATE_DIR] = "dir",
+	[JAIL_TEMPLATE_SUBVOLUME] = "subvolume",
+	[JAIL_TEMPLATE_ARCHIVE] = "archive",
+};
+
+const char *
+jail_mode_name(enum jail_mode m)
+{
+	return (unsigned)m <= JAIL_COPY ? mode_names[m] : "?";
+}
+
+int
+jail_mode_parse(const char *s)
+{
+	int i;
+
+	for (i = JAIL_AUTO; i <= JAIL_COPY; i++)
+		if (strcmp(s, mode_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void
+say(const struct jail_ops *ops, enum jail_err kind, int err,
+    const char *jail, const char *path, const char *detail)
+{
+	struct jail_event ev = { kind, err, jail, path, detail };
+
+	ops->report(ops->arg, &ev);
+}
+
+/*
+ * Open path beneath the directory rootfd without following any symlink
+ * and without leaving its filesystem: openat2 where the kernel has it,
+ * else one component at a time with O_NOFOLLOW.  Returns an fd or -1.
+ */
+static int
+beneath(int rootfd, const char *path, int flags)
+{
+	struct open_how how;
+	char *copy, *p, *next;
+	int fd, nfd;
+	long r;
+
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	if (*path == '\0' || strcmp(path, ".") == 0)
+		path = ".";
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+	r = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (r >= 0 || errno != ENOSYS)
+		return (int)r;
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	fd = dup(rootfd);
+	for (p = copy; fd != -1 && p != NULL; p = next) {
+		if ((next = strchr(p, '/')) != NULL)
+			*next++ = '\0';
+		if (*p == '\0' || strcmp(p, ".") == 0)
+			continue;
+		if (strcmp(p, "..") == 0) {
+			close(fd);
+			fd = -1;
+			errno = EXDEV;
+			break;
+		}
+		nfd = openat(fd, p, next != NULL ? O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC : flags | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = nfd;
+	}
+	free(copy);
+	return fd;
+}
+
+/* The last component of path and its directory, split into dir. */
+static int
+split(const char *path, char **dir, const char **name)
+{
+	char *d;
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if ((d = strndup(path, n)) == NULL)
+		return -1;
+	if ((*name = strrchr(d, '/')) == NULL) {
+		*name = path + (size_t)0;
+		free(d);
+		if ((d = strdup(".")) == NULL)
+			return -1;
+		*dir = d;
+		*name = path;
+		return 0;
+	}
+	*dir = d;
+	d[*name - d] = '\0';
+	*name = path + (*name - d) + 1;
+	if (*dir[0] == '\0') {
+		free(d);
+		if ((*dir = strdup("/")) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* A jail's place: its directory, name and records. */
+struct place {
+	const char	*jail;		/* as given */
+	char		*dir;
+	char		 name[NAME_MAX + 1];
+	int		 dfd;		/* dir */
+	int		 mfd;		/* dir/.jailclone */
+	int		 jfd;		/* dir/.jailclone/name */
+	int		 lock;
+};
+
+static void
+place_close(struct place *p)
+{
+	if (p->jfd >= 0)
+		close(p->jfd);
+	if (p->mfd >= 0)
+		close(p->mfd);
+	if (p->dfd >= 0)
+		close(p->dfd);
+	if (p->lock >= 0)
+		close(p->lock);	/* and the lock goes */
+	free(p->dir);
+	p->dir = NULL;
+	p->dfd = p->mfd = p->jfd = p->lock = -1;
+}
+
+/*
+ * Find a jail's place, making its records' directory when make is set,
+ * and lock it.  Returns 0, or -1 after reporting.
+ */
+enum { LOCK_NONE, LOCK_TRY, LOCK_WAIT };
+
+static int
+place_open(struct place *p, const char *jail, bool make, int lockmode,
+    const struct jail_ops *ops)
+{
+	const char *name;
+	char lock[NAME_MAX + 8];
+
+	memset(p, 0, sizeof(*p));
+	p->jail = jail;
+	p->dfd = p->mfd = p->jfd = p->lock = -1;
+	if (split(jail, &p->dir, &name) == -1) {
+		say(ops, JE_NOMEM, ENOMEM, jail, NULL, NULL);
+		return -1;
+	}
+	if (*name == '\0' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strlen(name) > NAME_MAX - 8 ||
+	    strchr(name, '/') != NULL || strcmp(name, META_DIR) == 0) {
+		say(ops, JE_NOT_JAIL, EINVAL, jail, NULL, NULL);
+		goto fail;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	{
+		/* The name without the slashes that may follow it. */
+		char *s = strchr(p->name, '/');
+
+		if (s != NULL)
+			*s = '\0';
+	}
+	p->dfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dfd == -1) {
+		say(ops, JE_NOT_JAIL, errno, jail, p->dir, NULL);
+		goto fail;
+	}
+	if (make && mkdirat(p->dfd, META_DIR, 0700) == -1 && errno != EEXIST) {
+		say(ops, JE_RECORDS, errno, jail, NULL, NULL);
+		goto fail;
+	}
+	p->mfd = openat(p->dfd, META_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (p->mfd == -1) {
+		say(ops, make ? JE_RECORDS : JE_NOT_JAIL, errno, jail, NULL,
+		    NULL);
+		goto fail;
+	}
+	snprintf(lock, sizeof(lock), "%s.lock", p->name);
+	if (lockmode != LOCK_NONE && ((p->lock = openat(p->mfd, lock,
+	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||
+	    flock(p->lock, LOCK_EX | (lockmode == LOCK_WAIT ? 0 :
+	    LOCK_NB)) == -1)) {
+		say(ops, errno == EWOULDBLOCK ? JE_LOCKED : JE_RECORDS, errno,
+		    jail, NULL, NULL);
+		goto fail;
+	}
+	if (make && mkdirat(p->mfd, p->name, 0700) == -1 && errno != EEXIST) {
+		say(ops, JE_RECORDS, errno, jail, NULL, NULL);
+		goto fail;
+	}
+	p->jfd = openat(p->mfd, p->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (p->jfd == -1) {
+		say(ops, make ? JE_RECORDS : JE_NOT_JAIL, errno, jail, NULL,
+		    NULL);
+		goto fail;
+	}
+	return 0;
+fail:
+	place_close(p);
+	return -1;
+}
+
+static int	remove_any(int, const char *);
+
+/*
+ * The records' directory of a jail that was not made goes, unless it
+ * holds a jail's configuration (the path given was a jail already).
+ */
+static void
+place_discard(struct place *p)
+{
+	if (p->jfd < 0 || faccessat(p->jfd, CONF, F_OK,
+	    AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	(void)remove_any(p->jfd, PARTIAL);
+	(void)unlinkat(p->jfd, MANIFEST, 0);
+	(void)unlinkat(p->jfd, BASE, 0);
+	(void)unlinkat(p->mfd, p->name, AT_REMOVEDIR);
+}
+
+/* A path below the records' directory, for the manifest functions. */
+static char *
+meta_path(const struct place *p, const char *file)
+{
+	char *s;
+
+	if (asprintf(&s, "%s/%s/%s/%s", p->dir, META_DIR, p->name,
+	    file) == -1)
+		return NULL;
+	return s;
+}
+
+/*
+ * Remove the tree name in dirfd, not following symlinks and not leaving
+ * the mount mnt: a btrfs subvolume below goes at once; anything mounted
+ * below stops it (EBUSY, *mounted set).
+ */
+static int
+remove_beneath(int dirfd, const char *name, uint64_t mnt, bool *mounted)
+{
+	struct walk_dir d;
+	struct statx sx;
+	struct stat st;
+	unsigned flags;
+	size_t i;
+	int fd, ret = 0;
+
+	if (walk_stat(dirfd, name, false, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return unlinkat(dirfd, name, 0);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+	if (fd == -1)
+		return -1;
+	if (S_ISDIR(st.st_mode) && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID,
+	    &sx) == 0 && (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != mnt) {
+		close(fd);
+		*mounted = true;
+		errno = EBUSY;
+		return -1;
+	}
+	/* Immutable or append-only: neither goes until cleared. */
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+	    (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL))) {
+		flags &= ~(unsigned)(FS_IMMUTABLE_FL | FS_APPEND_FL);
+		(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(fd);
+		return unlinkat(dirfd, name, 0);
+	}
+	if (backend_subvolume.is_subvolume(fd) &&
+	    backend_subvolume.destroy(dirfd, name) == 0) {
+		close(fd);
+		return 0;
+	}
+	if (walk_list(fd, &d) == -1) {
+		close(fd);
+		return -1;
+	}
+	for (i = 0; i < d.n; i++)
+		if (remove_beneath(fd, d.names[i], mnt, mounted) == -1)
+			ret = -1;
+	walk_list_free(&d);
+	close(fd);
+	if (ret == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) == -1)
+		ret = -1;
+	return ret;
+}
+
+/* Remove name in dirfd (something of ours): not leaving its mount. */
+static int
+remove_any(int dirfd, const char *name)
+{
+	struct statx sx;
+	bool mounted = false;
+
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) == -1)
+		return errno == ENOENT ? 0 : -1;
+	return remove_beneath(dirfd, name, sx.stx_mnt_id, &mounted);
+}
+
+/*
+ * Records of the runner, by path: the strategy it used and what it saw
+ * of the source, to check against the template's manifest.
+ */
+struct seen {
+	char		*path;		/* "./a/b" */
+	enum strategy	 strategy;
+	mode_t		 mode;
+	uid_t		 uid;
+	gid_t		 gid;
+	off_t		 size;
+	struct timespec	 mtime;
+};
+
+struct seen_map {
+	struct seen	*v;
+	size_t		 n;
+	size_t		 alloc;		/* a power of two */
+	const char	*root;		/* the partial tree's path */
+	size_t		 rootlen;
+	int		 err;
+};
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct seen *
+seen_slot(const struct seen_map *m, const char *path)
+{
+	size_t i;
+
+	for (i = (size_t)str_hash(path) & (m->alloc - 1);
+	    m->v[i].path != NULL; i = (i + 1) & (m->alloc - 1))
+		if (strcmp(m->v[i].path, path) == 0)
+			break;
+	return &m->v[i];
+}
+
+static const struct seen *
+seen_get(const struct seen_map *m, const char *path)
+{
+	const struct seen *s;
+
+	if (m->alloc == 0)
+		return NULL;
+	s = seen_slot(m, path);
+	return s->path != NULL ? s : NULL;
+}
+
+static int
+seen_put(struct seen_map *m, const struct seen *in)
+{
+	struct seen *old = m->v, *s;
+	size_t n = m->alloc, i;
+
+	if (2 * (m->n + 1) > m->alloc) {
+		m->alloc = m->alloc ? 2 * m->alloc : 1024;
+		if ((m->v = calloc(m->alloc, sizeof(*m->v))) == NULL) {
+			m->v = old;
+			m->alloc = n;
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if (old[i].path != NULL)
+				*seen_slot(m, old[i].path) = old[i];
+		free(old);
+	}
+	s = seen_slot(m, in->path);
+	if (s->path != NULL) {
+		free(s->path);
+		*s = *in;
+		return 0;
+	}
+	*s = *in;
+	m->n++;
+	return 0;
+}
+
+static void
+seen_free(struct seen_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->alloc; i++)
+		free(m->v[i].path);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* One jail being made. */
+struct making {
+	const struct jail_create_opts *o;
+	const struct jail_ops *ops;
+	struct place	 p;
+	struct seen_map	 seen;
+	char		*root;		/* the partial tree's path */
+	enum jail_mode	 mode;		/* the mode used */
+	unsigned	 copy_errors;
+	pthread_mutex_t	*lock;		/* around reports */
+};
+
+static void
+run_report(void *arg, const struct run_event *ev)
+{
+	struct making *mk = arg;
+
+	mk->copy_errors++;
+	say(mk->ops, JE_COPY, ev->err, mk->p.jail, ev->dst ? ev->dst : ev->src,
+	    NULL);
+}
+
+static void
+run_record(void *arg, const struct record *rec)
+{
+	struct making *mk = arg;
+	struct seen s;
+	const char *rel;
+
+	if (rec->post || mk->seen.err != 0)
+		return;
+	if (strncmp(rec->dst, mk->root, strlen(mk->root)) != 0)
+		return;
+	rel = rec->dst + strlen(mk->root);
+	while (*rel == '/')
+		rel++;
+	memset(&s, 0, sizeof(s));
+	if (asprintf(&s.path, "%s%s", *rel ? "./" : ".", rel) == -1) {
+		mk->seen.err = ENOMEM;
+		return;
+	}
+	s.strategy = rec->strategy;
+	s.mode = rec->st->st_mode;
+	s.uid = rec->st->st_uid;
+	s.gid = rec->st->st_gid;
+	s.size = rec->st->st_size;
+	s.mtime = rec->st->st_mtim;
+	if (seen_put(&mk->seen, &s) == -1) {
+		free(s.path);
+		mk->seen.err = ENOMEM;
+	}
+}
+
+static char
+type_of(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG:
+		return 'f';
+	case S_IFDIR:
+		return 'd';
+	case S_IFLNK:
+		return 'l';
+	case S_IFIFO:
+		return 'p';
+	case S_IFSOCK:
+		return 's';
+	case S_IFCHR:
+		return 'c';
+	case S_IFBLK:
+		return 'b';
+	}
+	return '?';
+}
+
+/* Whether what the runner saw of the source is what the template had. */
+static bool
+seen_matches(const struct seen *s, const struct manifest_record *r)
+{
+	char t = type_of(s->mode);
+
+	if (r->type == 'h' ? t != 'f' : t != r->type)
+		return false;
+	if ((s->mode & 07777) != r->mode || s->uid != r->uid ||
+	    s->gid != r->gid)
+		return false;
+	if (r->type == 'f' && (uint64_t)s->size != r->size)
+		return false;
+	/* A directory's time changes as it is read; files must not. */
+	return r->type == 'd' || r->type == 'l' ||
+	    (s->mtime.tv_sec == r->mtime.tv_sec &&
+	    s->mtime.tv_nsec == r->mtime.tv_nsec);
+}
+
+/* An override as written in the jail, and its record. */
+struct written {
+	char		*path;		/* "./etc/hostname" */
+	struct manifest_record rec;
+};
+
+static int
+written_cmp(const void *a, const void *b)
+{
+	return scan_pathcmp(((const struct written *)a)->path,
+	    ((const struct written *)b)->path);
+}
+
+static int	put_override(int, const struct jail_override *,
+		    struct written *);
+
+/* The text with each %n replaced by name and %% by %. */
+static char *
+expand(const char *s, size_t len, const char *name, size_t *out)
+{
+	size_t i, n = 0, k = strlen(name);
+	char *r;
+
+	for (i = 0; i < len; i++)
+		n += s[i] == '%' && i + 1 < len && s[i + 1] == 'n' ? k : 1;
+	if ((r = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = n = 0; i < len; i++) {
+		if (s[i] == '%' && i + 1 < len && (s[i + 1] == 'n' ||
+		    s[i + 1] == '%')) {
+			if (s[++i] == 'n') {
+				memcpy(r + n, name, k);
+				n += k;
+			} else
+				r[n++] = '%';
+		} else
+			r[n++] = s[i];
+	}
+	r[n] = '\0';
+	*out = n;
+	return r;
+}
+
+/*
+ * Write one override into the jail at root (its text with %n the jail's
+ * name): a new file renamed over whatever is there, even a symlink.
+ */
+static int
+write_override(int rootfd, const struct jail_override *given,
+    const char *jname, struct written *w)
+{
+	struct jail_override copy = *given, *ov = &copy;
+	char *text = NULL;
+	int rc;
+
+	if (given->content != NULL && (text = expand(given->content,
+	    given->len, jname, &copy.len)) == NULL)
+		return -1;
+	copy.content = text;
+	rc = put_override(rootfd, ov, w);
+	free(text);
+	return rc;
+}
+
+/* Write one override into the jail at root: a new file renamed over. */
+static int
+put_override(int rootfd, const struct jail_override *ov, struct written *w)
+{
+	char tmp[64], *dir = NULL, buf[65536];
+	const char *name;
+	struct timespec ts[2];
+	struct stat dst, pst;
+	struct hash h;
+	ssize_t n;
+	int dfd = -1, fd = -1, src = -1, e;
+	size_t off;
+
+	if (split(ov->path, &dir, &name) == -1)
+		return -1;
+	if (*name == '\0' || strcmp(name, "..") == 0 ||
+	    strcmp(name, ".") == 0) {
+		free(dir);
+		errno = EINVAL;
+		return -1;
+	}
+	dfd = beneath(rootfd, dir[0] == '/' ? dir + 1 : dir,
+	    O_RDONLY | O_DIRECTORY);
+	free(dir);
+	if (dfd == -1)
+		return -1;
+	if (fstat(dfd, &pst) == -1)
+		goto fail;
+	if (ov->from != NULL && (src = open(ov->from, O_RDONLY | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		goto fail;
+	snprintf(tmp, sizeof(tmp), ".jailclone-%ld.tmp", (long)getpid());
+	(void)unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd == -1 || hash_init(&h) == -1)
+		goto fail;
+	if (src == -1) {
+		for (off = 0; off < ov->len; off += (size_t)n)
+			if ((n = write(fd, ov->content + off,
+			    ov->len - off)) <= 0)
+				goto fail_hash;
+		hash_update(&h, ov->content, ov->len);
+	} else {
+		while ((n = read(src, buf, sizeof(buf))) > 0) {
+			hash_update(&h, buf, (size_t)n);
+			for (off = 0; off < (size_t)n; off += (size_t)e)
+				if ((e = (int)write(fd, buf + off,
+				    (size_t)n - off)) <= 0)
+					goto fail_hash;
+		}
+		if (n == -1)
+			goto fail_hash;
+	}
+	hash_final(&h, w->rec.hash);
+	w->rec.has_hash = true;
+	if (fchown(fd, 0, 0) == -1 && geteuid() == 0)
+		goto fail;
+	if (fsync(fd) == -1 || fstat(fd, &dst) == -1 ||
+	    renameat(dfd, tmp, dfd, name) == -1)
+		goto fail;
+	/* The directory keeps the template's times. */
+	ts[0] = pst.st_atim;
+	ts[1] = pst.st_mtim;
+	(void)futimens(dfd, ts);
+	close(fd);
+	close(dfd);
+	if (src != -1)
+		close(src);
+	w->rec.type = 'f';
+	w->rec.mode = dst.st_mode & 07777;
+	w->rec.uid = dst.st_uid;
+	w->rec.gid = dst.st_gid;
+	w->rec.size = (uint64_t)dst.st_size;
+	w->rec.mtime = dst.st_mtim;
+	w->rec.strategy = "bytecopy";
+	return 0;
+fail_hash:
+	hash_free(&h);
+fail:
+	e = errno;
+	if (fd != -1) {
+		close(fd);
+		(void)unlinkat(dfd, tmp, 0);
+	}
+	if (src != -1)
+		close(src);
+	close(dfd);
+	errno = e;
+	return -1;
+}
+
+/*
+ * The jail's manifest: the template's records, each with the strategy
+ * the runner used (snapshot: all "snapshot"), the overrides in their
+ * places.  A record the runner saw differently means the template
+ * changed meanwhile: then no manifest.
+ */
+static int
+write_records(struct making *mk, const char *base, struct written *w,
+    size_t nw)
+{
+	struct manifest_reader rd;
+	struct manifest_writer out;
+	struct manifest_record rec;
+	const struct seen *s;
+	char *path = NULL;
+	FILE *fp;
+	size_t i = 0;
+	int r, c, e = 0;
+
+	if ((fp = fopen(base, "re")) == NULL)
+		return -1;
+	if (manifest_open(&rd, fp) == -1) {
+		e = errno;
+		fclose(fp);
+		errno = e;
+		return -1;
+	}
+	if ((path = meta_path(&mk->p, MANIFEST)) == NULL ||
+	    manifest_create(&out, path) == -1) {
+		e = errno ? errno : ENOMEM;
+		goto out;
+	}
+	while ((r = manifest_next(&rd, &rec)) == 1) {
+		while (i < nw && (c = scan_pathcmp(w[i].path, rec.path)) <= 0) {
+			w[i].rec.path = w[i].path;
+			if (manifest_add(&out, &w[i].rec) == -1)
+				goto fail;
+			i++;
+			if (c == 0)
+				break;
+		}
+		if (i > 0 && strcmp(w[i - 1].path, rec.path) == 0)
+			continue;
+		if (mk->mode == JAIL_SNAPSHOT) {
+			rec.strategy = "snapshot";
+		} else if ((s = seen_get(&mk->seen, rec.path)) == NULL ||
+		    !seen_matches(s, &rec)) {
+			say(mk->ops, JE_CHANGED, 0, mk->p.jail, rec.path,
+			    NULL);
+			errno = ESTALE;
+			goto fail;
+		} else
+			rec.strategy = policy_strategy_name(s->strategy);
+		if (manifest_add(&out, &rec) == -1)
+			goto fail;
+	}
+	if (r == -1)
+		goto fail;
+	for (; i < nw; i++) {
+		w[i].rec.path = w[i].path;
+		if (manifest_add(&out, &w[i].rec) == -1)
+			goto fail;
+	}
+	if (manifest_commit(&out) == -1) {
+		e = errno;
+		goto out;
+	}
+	goto out;
+fail:
+	e = errno ? errno : EIO;
+	manifest_abort(&out);
+out:
+	free(path);
+	manifest_close(&rd);
+	fclose(fp);
+	errno = e;
+	return e ? -1 : 0;
+}
+
+/* The template, as one create call sees it. */
+struct template {
+	const char	*path;		/* as given */
+	char		*tree;		/* the tree to copy (store for archives) */
+	char		*base;		/* its manifest */
+	bool		 base_tmp;	/* made for this call: remove it */
+	enum jail_kind	 kind;
+	char		*id;		/* archive: the hash's hex */
+	int		 fd;		/* the tree */
+	dev_t		 dev;
+	bool		 subvolume;
+};
+
+static void
+census_error(void *arg, const char *path, int err)
+{
+	const struct jail_ops *ops = arg;
+
+	say(ops, JE_READ, err, NULL, path, NULL);
+}
+
+/* Write the manifest of the tree at root to path. */
+static int
+template_census(const char *root, const char *path, unsigned jobs,
+    const struct jail_ops *ops)
+{
+	struct manifest_writer w;
+	struct census_ops co = { census_error, (void *)ops };
+	int e;
+
+	if (manifest_create(&w, path) == -1)
+		return -1;
+	if (census_tree(root, &w, jobs, &co) == -1) {
+		e = errno;
+		manifest_abort(&w);
+		errno = e;
+		return -1;
+	}
+	return manifest_commit(&w);
+}
+
+struct unpack_ctx {
+	const struct jail_ops *ops;
+	const char	*archive;
+	unsigned	 refused;
+};
+
+static void
+unpack_entry(void *arg, const struct extract_entry *e)
+{
+	(void)arg;
+	(void)e;
+}
+
+static void
+unpack_problem(void *arg, const char *path, const char *why, int err)
+{
+	struct unpack_ctx *u = arg;
+
+	u->refused++;
+	say(u->ops, JE_UNPACK, err, u->archive, path, why);
+}
+
+/*
+ * An archive's tree in the store: unpacked and given its manifest once,
+ * under the hash of the archive's bytes.  Returns 0 or -1 (reported).
+ */
+static int
+template_store(struct template *t, const struct jail_create_opts *o,
+    const struct jail_ops *ops)
+{
+	unsigned char h[HASH_LEN];
+	char hex[HASH_HEX_LEN + 1], part[HASH_HEX_LEN + 16];
+	char man[HASH_HEX_LEN + 8], err[256] = "", *buf = NULL;
+	struct extract_opts xo;
+	struct extract_ops xops;
+	struct unpack_ctx u = { ops, t->path, 0 };
+	struct stat st;
+	int fd, sfd = -1, lock = -1, pfd = -1, rc = -1;
+	const char *store = o->store;
+
+	fd = open(t->path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1 || (buf = malloc(HASH_FD_BUF)) == NULL ||
+	    hash_fd(fd, h, buf, -1) == -1) {
+		say(ops, JE_TEMPLATE, errno, NULL, t->path, NULL);
+		if (fd != -1)
+			close(fd);
+		free(buf);
+		return -1;
+	}
+	close(fd);
+	free(buf);
+	hash_hex(h, hex);
+	if ((mkdir(store, 0700) == -1 && errno != EEXIST) ||
+	    (sfd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (lock = openat(sfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 ||
+	    flock(lock, LOCK_EX | (o->wait ? 0 : LOCK_NB)) == -1) {
+		say(ops, errno == EWOULDBLOCK ? JE_LOCKED : JE_STORE, errno,
+		    NULL, store, NULL);
+		goto out;
+	}
+	snprintf(man, sizeof(man), "%s.xcpm", hex);
+	if ((t->id = strdup(hex)) == NULL ||
+	    asprintf(&t->tree, "%s/%s", store, hex) == -1 ||
+	    asprintf(&t->base, "%s/%s", store, man) == -1) {
+		t->tree = t->base = NULL;
+		say(ops, JE_NOMEM, ENOMEM, NULL, NULL, NULL);
+		goto out;
+	}
+	if (fstatat(sfd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) && fstatat(sfd, man, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+		rc = 0;		/* unpacked before */
+		goto out;
+	}
+	/* What an interrupted unpacking left goes first. */
+	snprintf(part, sizeof(part), "%s.partial", hex);
+	(void)remove_any(sfd, part);
+	(void)remove_any(sfd, hex);
+	if (mkdirat(sfd, part, 0755) == -1 || (pfd = openat(sfd, part,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		say(ops, JE_STORE, errno, NULL, store, NULL);
+		goto out;
+	}
+	xo.devices = geteuid() == 0;
+	xo.owners = geteuid() == 0;
+	xops.entry = unpack_entry;
+	xops.problem = unpack_problem;
+	xops.arg = &u;
+	if (extract_archive(t->path, pfd, &xo, &xops, err, sizeof(err)) ==
+	    -1) {
+		say(ops, JE_TEMPLATE, errno, NULL, t->path, err[0] ? err :
+		    NULL);
+		(void)remove_any(sfd, part);
+		goto out;
+	}
+	if (renameat(sfd, part, sfd, hex) == -1 ||
+	    template_census(t->tree, t->base, o->jobs, ops) == -1) {
+		say(ops, JE_STORE, errno, NULL, t->tree, NULL);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (pfd != -1)
+		close(pfd);
+	if (lock != -1)
+		close(lock);
+	if (sfd != -1)
+		close(sfd);
+	return rc;
+}
+
+static void
+template_free(struct template *t)
+{
+	if (t->base_tmp && t->base != NULL)
+		(void)unlink(t->base);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->tree);
+	free(t->base);
+	free(t->id);
+}
+
+/*
+ * Look at the template and make its manifest (a directory: now, beside
+ * the first jail's records; an archive: in the store, once).
+ */
+static int
+template_open(struct template *t, const char *path,
+    const struct jail_create_opts *o, const struct place *first,
+    const struct jail_ops *ops)
+{
+	struct stat st;
+
+	memset(t, 0, sizeof(*t));
+	t->path = path;
+	t->fd = -1;
+	if (stat(path, &st) == -1) {
+		say(ops, JE_TEMPLATE, errno, NULL, path, NULL);
+		return -1;
+	}
+	if (S_ISREG(st.st_mode)) {
+		t->kind = JAIL_TEMPLATE_ARCHIVE;
+		if (template_store(t, o, ops) == -1)
+			return -1;
+	} else if (S_ISDIR(st.st_mode)) {
+		t->kind = JAIL_TEMPLATE_DIR;
+		if ((t->tree = strdup(path)) == NULL ||
+		    asprintf(&t->base, "%s/%s/.template-%ld.xcpm",
+		    first->dir, META_DIR, (long)getpid()) == -1) {
+			t->base = NULL;
+			say(ops, JE_NOMEM, ENOMEM, NULL, NULL, NULL);
+			return -1;
+		}
+		t->base_tmp = true;
+		if (template_census(t->tree, t->base, o->jobs, ops) == -1) {
+			say(ops, JE_TEMPLATE, errno, NULL, path, NULL);
+			return -1;
+		}
+	} else {
+		say(ops, JE_TEMPLATE, ENOTDIR, NULL, path, NULL);
+		return -1;
+	}
+	t->fd = open(t->tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->fd == -1 || fstat(t->fd, &st) == -1) {
+		say(ops, JE_TEMPLATE, errno, NULL, t->tree, NULL);
+		return -1;
+	}
+	t->dev = st.st_dev;
+	t->subvolume = backend_subvolume.is_subvolume(t->fd);
+	if (t->subvolume && t->kind == JAIL_TEMPLATE_DIR)
+		t->kind = JAIL_TEMPLATE_SUBVOLUME;
+	return 0;
+}
+
+/* Whether a regular file of the template clones into the records' dir. */
+static bool
+clones(const struct template *t, int dirfd)
+{
+	struct manifest_reader rd;
+	struct manifest_record rec;
+	FILE *fp;
+	int src = -1, dst, r;
+	bool ok = false;
+
+	if ((fp = fopen(t->base, "re")) == NULL)
+		return false;
+	if (manifest_open(&rd, fp) == 0) {
+		while ((r = manifest_next(&rd, &rec)) == 1)
+			if (rec.type == 'f' && rec.size > 0 &&
+			    (src = beneath(t->fd, rec.path, O_RDONLY |
+			    O_NOCTTY | O_NONBLOCK)) != -1)
+				break;
+		manifest_close(&rd);
+	}
+	fclose(fp);
+	if (src == -1)
+		return false;
+	dst = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (dst != -1) {
+		ok = ioctl(dst, FICLONE, src) == 0;
+		close(dst);
+	}
+	close(src);
+	return ok;
+}
+
+static enum jail_mode
+choose(const struct template *t, const struct making *mk)
+{
+	const struct jail_create_opts *o = mk->o;
+
+	if (o->mode != JAIL_AUTO)
+		return o->mode;
+	if (t->subvolume && backend_subvolume.supported(mk->p.jfd))
+		return JAIL_SNAPSHOT;
+	if (clones(t, mk->p.jfd))
+		return JAIL_REFLINK;
+	return o->nshared > 0 ? JAIL_HARDLINK : JAIL_COPY;
+}
+
+/* Copy the template's tree to the partial name through the runner. */
+static int
+copy_tree(struct making *mk, const struct template *t, unsigned jobs)
+{
+	const struct jail_create_opts *o = mk->o;
+	struct policy pol;
+	struct run_ops rops;
+	struct run r;
+	int rc;
+
+	policy_init(&pol);
+	pol.recursive = true;
+	pol.deref = DEREF_NEVER;
+	pol.preserve = PRESERVE_ALL;
+	pol.require = PRESERVE_MODE | PRESERVE_TIMES | PRESERVE_LINKS;
+	if (geteuid() == 0)
+		pol.require |= PRESERVE_OWNER;
+	pol.jobs = jobs;
+	switch (mk->mode) {
+	case JAIL_REFLINK:
+		pol.reflink = REFLINK_ALWAYS;
+		break;
+	case JAIL_HARDLINK:
+		pol.reflink = REFLINK_NEVER;
+		pol.link = LINK_SHARED;
+		pol.shared = o->shared;
+		pol.nshared = o->nshared;
+		pol.private = o->private;
+		pol.nprivate = o->nprivate;
+		break;
+	default:
+		pol.reflink = REFLINK_NEVER;
+		break;
+	}
+	memset(&rops, 0, sizeof(rops));
+	rops.report = run_report;
+	rops.record = run_record;
+	rops.arg = mk;
+	if (run_init(&r, &pol, &rops) == -1)
+		return -1;
+	rc = run_copy(&r, t->tree, mk->root);
+	run_free(&r);
+	if (mk->seen.err != 0) {
+		errno = mk->seen.err;
+		return -1;
+	}
+	return rc == 0 && mk->copy_errors == 0 ? 0 : -1;
+}
+
+static int
+write_conf(struct making *mk, const struct template *t)
+{
+	struct afile a;
+	char when[32], *path, *esc;
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	if ((path = meta_path(&mk->p, CONF)) == NULL)
+		return -1;
+	if (afile_create(&a, path) == -1) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(a.fp, "# jailclone 1\n");
+	if ((esc = manifest_escape(t->path)) == NULL)
+		goto fail;
+	fprintf(a.fp, "template=%s\n", esc);
+	free(esc);
+	fprintf(a.fp, "kind=%s\n", kind_names[t->kind]);
+	if (t->id != NULL)
+		fprintf(a.fp, "store=%s\n", t->id);
+	fprintf(a.fp, "mode=%s\n", mode_names[mk->mode]);
+	fprintf(a.fp, "created=%s\n", when);
+	if (mk->o->hostname != NULL) {
+		size_t n;
+		char *h = expand(mk->o->hostname, strlen(mk->o->hostname),
+		    mk->p.name, &n);
+
+		esc = h != NULL ? manifest_escape(h) : NULL;
+		free(h);
+		if (esc == NULL)
+			goto fail;
+		fprintf(a.fp, "hostname=%s\n", esc);
+		free(esc);
+	}
+	for (i = 0; i < mk->o->nov; i++) {
+		const char *p = mk->o->ov[i].path;
+
+		while (*p == '/')
+			p++;
+		if ((esc = manifest_escape(p)) == NULL)
+			goto fail;
+		fprintf(a.fp, "override=./%s\n", esc);
+		free(esc);
+	}
+	return afile_commit(&a);
+fail:
+	afile_abort(&a);
+	return -1;
+}
+
+/* The base manifest for this jail: a link to the template's, or a copy. */
+static int
+keep_base(struct making *mk, const struct template *t)
+{
+	char *to;
+	int rc;
+
+	if ((to = meta_path(&mk->p, BASE)) == NULL)
+		return -1;
+	(void)unlink(to);
+	rc = link(t->base, to);
+	if (rc == -1) {
+		struct afile a;
+		FILE *in = fopen(t->base, "re");
+		char buf[65536];
+		size_t n;
+
+		if (in == NULL || afile_create(&a, to) == -1) {
+			if (in != NULL)
+				fclose(in);
+			free(to);
+			return -1;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, n, a.fp);
+		rc = ferror(in) ? -1 : afile_commit(&a);
+		if (ferror(in))
+			afile_abort(&a);
+		fclose(in);
+	}
+	free(to);
+	return rc;
+}
+
+/* Make one jail.  Returns 0, or -1 after reporting. */
+static int
+make_one(struct making *mk, const struct template *t, unsigned jobs)
+{
+	const struct jail_create_opts *o = mk->o;
+	struct written *w = NULL;
+	struct stat st;
+	size_t i, nw = 0;
+	int rfd = -1, e;
+
+	if ((e = fstatat(mk->p.dfd, mk->p.name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 ? EEXIST : errno) != ENOENT) {
+		say(mk->ops, JE_EXISTS, e == EEXIST ? 0 : e, mk->p.jail, NULL,
+		    NULL);
+		place_discard(&mk->p);
+		return -1;
+	}
+	/* What an interrupted create left goes first. */
+	(void)remove_any(mk->p.jfd, PARTIAL);
+	if (asprintf(&mk->root, "%s/%s/%s/%s", mk->p.dir, META_DIR,
+	    mk->p.name, PARTIAL) == -1) {
+		mk->root = NULL;
+		say(mk->ops, JE_NOMEM, ENOMEM, mk->p.jail, NULL, NULL);
+		return -1;
+	}
+	mk->mode = choose(t, mk);
+	if (mk->mode == JAIL_SNAPSHOT) {
+		if (!t->subvolume || backend_subvolume.snapshot(t->fd,
+		    mk->p.jfd, PARTIAL) == -1) {
+			say(mk->ops, JE_MODE, t->subvolume ? errno : 0,
+			    mk->p.jail, NULL, "snapshot");
+			return -1;
+		}
+	} else if (copy_tree(mk, t, jobs) == -1) {
+		if (mk->copy_errors == 0)
+			say(mk->ops, JE_COPY, errno, mk->p.jail, mk->root,
+			    NULL);
+		goto fail;
+	}
+	if ((rfd = openat(mk->p.jfd, PARTIAL, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		say(mk->ops, JE_COPY, errno, mk->p.jail, mk->root, NULL);
+		goto fail;
+	}
+	if (o->nov > 0 && (w = calloc(o->nov, sizeof(*w))) == NULL) {
+		say(mk->ops, JE_NOMEM, ENOMEM, mk->p.jail, NULL, NULL);
+		goto fail;
+	}
+	for (i = 0; i < o->nov; i++) {
+		const char *p = o->ov[i].path;
+
+		while (*p == '/')
+			p++;
+		if (asprintf(&w[nw].path, "./%s", p) == -1) {
+			say(mk->ops, JE_NOMEM, ENOMEM, mk->p.jail, NULL, NULL);
+			goto fail;
+		}
+		nw++;
+		if (write_override(rfd, &o->ov[i], mk->p.name,
+		    &w[nw - 1]) == -1) {
+			say(mk->ops, JE_OVERRIDE, errno, mk->p.jail, p, NULL);
+			goto fail;
+		}
+	}
+	qsort(w, nw, sizeof(*w), written_cmp);
+	/* The same path twice: the last one given was written last. */
+	if (write_records(mk, t->base, w, nw) == -1) {
+		if (errno != ESTALE)
+			say(mk->ops, JE_RECORDS, errno, mk->p.jail, NULL,
+			    NULL);
+		goto fail;
+	}
+	if (keep_base(mk, t) == -1 || write_conf(mk, t) == -1) {
+		say(mk->ops, JE_RECORDS, errno, mk->p.jail, NULL, NULL);
+		goto fail;
+	}
+	close(rfd);
+	rfd = -1;
+	if (renameat2(mk->p.jfd, PARTIAL, mk->p.dfd, mk->p.name,
+	    RENAME_NOREPLACE) == -1) {
+		say(mk->ops, errno == EEXIST ? JE_EXISTS : JE_COPY, errno,
+		    mk->p.jail, NULL, NULL);
+		goto fail;
+	}
+	for (i = 0; i < nw; i++)
+		free(w[i].path);
+	free(w);
+	return 0;
+fail:
+	e = errno;
+	if (rfd != -1)
+		close(rfd);
+	for (i = 0; i < nw; i++)
+		free(w[i].path);
+	free(w);
+	(void)remove_any(mk->p.jfd, PARTIAL);
+	(void)unlinkat(mk->p.jfd, MANIFEST, 0);
+	(void)unlinkat(mk->p.jfd, BASE, 0);
+	(void)unlinkat(mk->p.jfd, CONF, 0);
+	(void)unlinkat(mk->p.mfd, mk->p.name, AT_REMOVEDIR);
+	errno = e;
+	return -1;
+}
+
+/* Template manifests that a killed create left behind. */
+static void
+stale_templates(int mfd)
+{
+	struct walk_dir d;
+	size_t i;
+	long pid;
+	char end[8];
+
+	if (walk_list(mfd, &d) == -1)
+		return;
+	for (i = 0; i < d.n; i++)
+		if (sscanf(d.names[i], ".template-%ld.%7s", &pid, end) == 2 &&
+		    strcmp(end, "xcpm") == 0 && pid > 0 &&
+		    kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+			(void)unlinkat(mfd, d.names[i], 0);
+	walk_list_free(&d);
+}
+
+struct create_job {
+	const struct template *t;
+	struct making	*v;
+	size_t		 n;
+	size_t		 next;
+	unsigned	 jobs;
+	unsigned	 failed;
+	pthread_mutex_t	 mu;
+};
+
+static void *
+create_worker(void *arg)
+{
+	struct create_job *cj = arg;
+	struct making *mk;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&cj->mu);
+		i = cj->next++;
+		pthread_mutex_unlock(&cj->mu);
+		if (i >= cj->n)
+			return NULL;
+		mk = &cj->v[i];
+		if (mk->p.jfd < 0 || make_one(mk, cj->t, cj->jobs) == -1) {
+			pthread_mutex_lock(&cj->mu);
+			cj->failed++;
+			pthread_mutex_unlock(&cj->mu);
+		} else if (mk->ops->done != NULL)
+			mk->ops->done(mk->ops->arg, mk->p.jail, mk->mode);
+	}
+}
+
+static unsigned
+cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+int
+jail_create(const char *template, const char *const *jails, size_t n,
+    const struct jail_create_opts *o, const struct jail_ops *ops)
+{
+	struct template t;
+	struct create_job cj;
+	pthread_t *th = NULL;
+	unsigned threads, k, made = 0;
+	size_t i;
+	int rc;
+
+	memset(&cj, 0, sizeof(cj));
+	if ((cj.v = calloc(n, sizeof(*cj.v))) == NULL) {
+		say(ops, JE_NOMEM, ENOMEM, NULL, NULL, NULL);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		cj.v[i].o = o;
+		cj.v[i].ops = ops;
+		if (place_open(&cj.v[i].p, jails[i], true, o->wait ?
+		    LOCK_WAIT : LOCK_TRY, ops) == -1)
+			cj.failed++;
+	}
+	for (i = 0; i < n && cj.v[i].p.jfd < 0; i++)
+		;
+	if (i == n) {
+		free(cj.v);
+		return n > 0 ? 1 : 0;
+	}
+	stale_templates(cj.v[i].p.mfd);
+	if (template_open(&t, template, o, &cj.v[i].p, ops) == -1) {
+		template_free(&t);
+		for (i = 0; i < n; i++) {
+			place_discard(&cj.v[i].p);
+			place_close(&cj.v[i].p);
+		}
+		free(cj.v);
+		return -1;
+	}
+	threads = o->jobs ? o->jobs : cpus();
+	k = threads < n ? threads : (unsigned)n;
+	/* One jail: its files on every thread; more: a jail per thread. */
+	cj.jobs = k > 1 ? 1 : threads;
+	cj.t = &t;
+	cj.n = n;
+	pthread_mutex_init(&cj.mu, NULL);
+	if (k > 1 && (th = calloc(k, sizeof(*th))) != NULL) {
+		for (made = 0; made < k; made++)
+			if (pthread_create(&th[made], NULL, create_worker,
+			    &cj) != 0)
+				break;
+	}
+	(void)create_worker(&cj);
+	while (made > 0)
+		pthread_join(th[--made], NULL);
+	free(th);
+	pthread_mutex_destroy(&cj.mu);
+	rc = cj.failed > 0 ? 1 : 0;
+	for (i = 0; i < n; i++) {
+		place_close(&cj.v[i].p);
+		seen_free(&cj.v[i].seen);
+		free(cj.v[i].root);
+	}
+	free(cj.v);
+	template_free(&t);
+	return rc;
+}
+
+/* A jail's configuration, as list and verify read it. */
+struct conf {
+	char		*template;
+	char		*hostname;
+	char		*created;
+	enum jail_kind	 kind;
+	enum jail_mode	 mode;
+	char		**overrides;
+	size_t		 nov;
+};
+
+static void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	free(c->template);
+	free(c->hostname);
+	free(c->created);
+	for (i = 0; i < c->nov; i++)
+		free(c->overrides[i]);
+	free(c->overrides);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+conf_read(int jfd, struct conf *c)
+{
+	char *line = NULL, *v, **nv;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *fp;
+	int fd, i;
+
+	memset(c, 0, sizeof(*c));
+	if ((fd = openat(jfd, CONF, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (line[0] == '#' || (v = strchr(line, '=')) == NULL)
+			continue;
+		*v++ = '\0';
+		if (strcmp(line, "template") == 0 || strcmp(line,
+		    "hostname") == 0 || strcmp(line, "override") == 0)
+			(void)manifest_unescape(v);
+		if (strcmp(line, "template") == 0)
+			c->template = strdup(v);
+		else if (strcmp(line, "hostname") == 0)
+			c->hostname = strdup(v);
+		else if (strcmp(line, "created") == 0)
+			c->created = strdup(v);
+		else if (strcmp(line, "mode") == 0 &&
+		    (i = jail_mode_parse(v)) >= 0)
+			c->mode = (enum jail_mode)i;
+		else if (strcmp(line, "kind") == 0) {
+			for (i = 0; i <= JAIL_TEMPLATE_ARCHIVE; i++)
+				if (strcmp(v, kind_names[i]) == 0)
+					c->kind = (enum jail_kind)i;
+		} else if (strcmp(line, "override") == 0 && (nv = reallocarray(
+		    c->overrides, c->nov + 1, sizeof(*nv))) != NULL) {
+			c->overrides = nv;
+			if ((nv[c->nov] = strdup(v)) != NULL)
+				c->nov++;
+		}
+	}
+	free(line);
+	fclose(fp);
+	if (c->template == NULL) {
+		conf_free(c);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+struct checking {
+	const char	*jail;
+	const struct conf *c;
+	const struct jail_verify_ops *vops;
+	struct jail_verify_stats *st;
+	bool		*touched;	/* overrides that drifted */
+};
+
+static void
+check_diff(void *arg, const struct verify_diff *d)
+{
+	struct checking *ck = arg;
+	struct jail_diff jd;
+	size_t i;
+
+	memset(&jd, 0, sizeof(jd));
+	jd.jail = ck->jail;
+	jd.path = d->path;
+	switch (d->kind) {
+	case VERIFY_MISSING:
+		jd.kind = JAIL_REMOVED;
+		ck->st->removed++;
+		break;
+	case VERIFY_EXTRA:
+		jd.kind = JAIL_ADDED;
+		ck->st->added++;
+		break;
+	default:
+		jd.kind = JAIL_MODIFIED;
+		jd.fields = d->kind == VERIFY_CHANGED ? d->fields :
+		    VERIFY_CONTENT;
+		ck->st->modified++;
+		break;
+	}
+	for (i = 0; i < ck->c->nov; i++)
+		if (strcmp(ck->c->overrides[i], d->path) == 0)
+			ck->touched[i] = true;
+	ck->vops->diff(ck->vops->arg, &jd);
+}
+
+/* Verify the open jail p against its manifest. */
+static int
+verify_place(struct place *p, const struct conf *c, bool content,
+    unsigned jobs, const struct jail_verify_ops *vops,
+    const struct jail_ops *ops, struct jail_verify_stats *st)
+{
+	struct verify_stats vs;
+	struct verify_ops vo;
+	struct checking ck;
+	struct jail_diff jd;
+	FILE *fp;
+	char *root;
+	size_t i;
+	int fd, rc, e;
+
+	memset(st, 0, sizeof(*st));
+	if ((fd = openat(p->jfd, MANIFEST, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || (fp = fdopen(fd, "r")) == NULL) {
+		say(ops, JE_RECORDS, errno, p->jail, NULL, NULL);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (asprintf(&root, "%s/%s", p->dir, p->name) == -1) {
+		fclose(fp);
+		say(ops, JE_NOMEM, ENOMEM, p->jail, NULL, NULL);
+		return -1;
+	}
+	ck.jail = p->jail;
+	ck.c = c;
+	ck.vops = vops;
+	ck.st = st;
+	ck.touched = calloc(c->nov + 1, sizeof(bool));
+	vo.diff = check_diff;
+	vo.arg = &ck;
+	rc = ck.touched == NULL ? -1 : verify_tree_opts(fp, root, jobs,
+	    content, &vo, &vs);
+	e = errno;
+	fclose(fp);
+	free(root);
+	if (rc == -1) {
+		free(ck.touched);
+		say(ops, vs.in_manifest ? JE_RECORDS : JE_READ, e, p->jail,
+		    NULL, vs.why);
+		return -1;
+	}
+	st->entries = vs.entries;
+	for (i = 0; i < c->nov; i++) {
+		if (ck.touched[i])
+			continue;
+		memset(&jd, 0, sizeof(jd));
+		jd.jail = p->jail;
+		jd.kind = JAIL_OVERRIDE;
+		jd.path = c->overrides[i];
+		st->overrides++;
+		vops->diff(vops->arg, &jd);
+	}
+	free(ck.touched);
+	return 0;
+}
+
+int
+jail_verify(const char *jail, bool content, unsigned jobs, bool wait,
+    const struct jail_verify_ops *vops, const struct jail_ops *ops,
+    struct jail_verify_stats *st)
+{
+	struct place p;
+	struct conf c;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if (place_open(&p, jail, false, wait ? LOCK_WAIT : LOCK_TRY,
+	    ops) == -1)
+		return -1;
+	if (conf_read(p.jfd, &c) == -1) {
+		say(ops, JE_NOT_JAIL, errno, jail, NULL, NULL);
+		place_close(&p);
+		return -1;
+	}
+	rc = verify_place(&p, &c, content, jobs, vops, ops, st);
+	conf_free(&c);
+	place_close(&p);
+	return rc;
+}
+
+static void
+quiet_diff(void *arg, const struct jail_diff *d)
+{
+	(void)arg;
+	(void)d;
+}
+
+static void
+quiet_report(void *arg, const struct jail_event *ev)
+{
+	(void)arg;
+	(void)ev;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+jail_list(const char *dir, unsigned jobs,
+    void (*fn)(void *, const struct jail_info *), void *arg)
+{
+	struct jail_verify_ops vops = { quiet_diff, NULL };
+	struct jail_ops qops = { quiet_report, NULL, NULL };
+	struct jail_verify_stats vs;
+	struct jail_info info;
+	struct walk_dir d;
+	struct place p;
+	struct conf c;
+	struct stat st;
+	char *path;
+	int dfd, mfd;
+	size_t i;
+
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	mfd = openat(dfd, META_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (mfd == -1) {
+		close(dfd);
+		return errno == ENOENT ? 0 : -1;
+	}
+	if (walk_list(mfd, &d) == -1) {
+		close(mfd);
+		close(dfd);
+		return -1;
+	}
+	qsort(d.names, d.n, sizeof(*d.names), name_cmp);
+	for (i = 0; i < d.n; i++) {
+		if (fstatat(mfd, d.names[i], &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (asprintf(&path, "%s/%s", dir, d.names[i]) == -1)
+			break;
+		memset(&info, 0, sizeof(info));
+		info.name = d.names[i];
+		info.drift = -1;
+		/* A jail in use is shown from its records alone. */
+		if (place_open(&p, path, false, LOCK_TRY, &qops) == -1) {
+			int jfd = openat(mfd, d.names[i], O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (jfd != -1 && conf_read(jfd, &c) == 0) {
+				info.template = c.template;
+				info.kind = c.kind;
+				info.mode = c.mode;
+				info.created = c.created;
+				info.hostname = c.hostname;
+				info.complete = fstatat(dfd, d.names[i], &st,
+				    AT_SYMLINK_NOFOLLOW) == 0;
+				fn(arg, &info);
+				conf_free(&c);
+			}
+			if (jfd != -1)
+				close(jfd);
+			free(path);
+			continue;
+		}
+		if (conf_read(p.jfd, &c) == 0) {
+			info.template = c.template;
+			info.kind = c.kind;
+			info.mode = c.mode;
+			info.created = c.created;
+			info.hostname = c.hostname;
+			info.complete = fstatat(dfd, d.names[i], &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+			if (info.complete && verify_place(&p, &c, false, jobs,
+			    &vops, &qops, &vs) == 0)
+				info.drift = (int64_t)(vs.modified + vs.added +
+				    vs.removed);
+			fn(arg, &info);
+			conf_free(&c);
+		} else if (fstatat(p.jfd, PARTIAL, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			info.template = "";
+			info.complete = false;
+			fn(arg, &info);
+		}
+		place_close(&p);
+		free(path);
+	}
+	walk_list_free(&d);
+	close(mfd);
+	close(dfd);
+	return 0;
+}
+
+/* What du keeps of each regular file it measured, and of each extent. */
+struct extent {
+	uint64_t	 phys;
+	uint64_t	 len;
+};
+
+struct linked {
+	dev_t		 dev;
+	ino_t		 ino;
+	nlink_t		 nlink;
+	uint64_t	 exclusive;
+	uint64_t	 shared;
+};
+
+struct measuring {
+	struct jail_usage *u;
+	struct extent	*ext;		/* of every jail measured */
+	size_t		 next;
+	size_t		 aext;
+	struct linked	*ln;		/* this jail's files with links */
+	size_t		 nln;
+	size_t		 aln;
+	int		 err;
+};
+
+static int
+linked_cmp(const void *a, const void *b)
+{
+	const struct linked *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static int
+ext_cmp(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+
+	return x->phys < y->phys ? -1 : x->phys > y->phys;
+}
+
+static int
+add_extent(struct measuring *m, uint64_t phys, uint64_t len)
+{
+	struct extent *nv;
+	size_t na;
+
+	if (m->next == m->aext) {
+		na = m->aext ? 2 * m->aext : 4096;
+		if ((nv = reallocarray(m->ext, na, sizeof(*nv))) == NULL)
+			return -1;
+		m->ext = nv;
+		m->aext = na;
+	}
+	m->ext[m->next].phys = phys;
+	m->ext[m->next].len = len;
+	m->next++;
+	return 0;
+}
+
+/* FIEMAP of one file: its exclusive and shared bytes up to its size. */
+static void
+measure_file(struct measuring *m, int fd, const struct stat *st,
+    uint64_t *excl, uint64_t *shared)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[64];
+	} buf;
+	uint64_t start = 0, end, len, size = (uint64_t)st->st_size;
+	unsigned i;
+
+	*excl = *shared = 0;
+	for (;;) {
+		memset(&buf, 0, sizeof(buf));
+		buf.fm.fm_start = start;
+		buf.fm.fm_length = FIEMAP_MAX_OFFSET - start;
+		buf.fm.fm_extent_count = 64;
+		buf.fm.fm_flags = FIEMAP_FLAG_SYNC;
+		if (ioctl(fd, FS_IOC_FIEMAP, &buf.fm) == -1) {
+			/* No map: all of it is this jail's. */
+			*excl += (uint64_t)st->st_blocks * 512;
+			return;
+		}
+		if (buf.fm.fm_mapped_extents == 0)
+			return;
+		for (i = 0; i < buf.fm.fm_mapped_extents; i++) {
+			struct fiemap_extent *x = &buf.ext[i];
+
+			end = x->fe_logical + x->fe_length;
+			if (end > size)
+				end = size;
+			len = end > x->fe_logical ? end - x->fe_logical : 0;
+			if (x->fe_flags & FIEMAP_EXTENT_SHARED)
+				*shared += len;
+			else
+				*excl += len;
+			if (!(x->fe_flags & (FIEMAP_EXTENT_UNKNOWN |
+			    FIEMAP_EXTENT_DATA_INLINE)) && len > 0 &&
+			    add_extent(m, x->fe_physical, len) == -1) {
+				m->err = ENOMEM;
+				return;
+			}
+			start = x->fe_logical + x->fe_length;
+			if (x->fe_flags & FIEMAP_EXTENT_LAST)
+				return;
+		}
+	}
+}
+
+/* Walk the open directory fd of one jail, never following symlinks. */
+static void
+measure_dir(struct measuring *m, int fd, uint64_t mnt)
+{
+	struct walk_dir d;
+	struct statx sx;
+	struct stat st;
+	struct linked *nv;
+	uint64_t excl, shared;
+	size_t i, na;
+	int sub;
+
+	if (walk_list(fd, &d) == -1) {
+		m->err = errno;
+		return;
+	}
+	for (i = 0; i < d.n && m->err != ENOMEM; i++) {
+		if (fstatat(fd, d.names[i], &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			continue;
+		sub = openat(fd, d.names[i], O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+		    (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+		if (sub == -1)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			/* Something mounted there is not the jail's. */
+			if (statx(sub, "", AT_EMPTY_PATH, STATX_MNT_ID,
+			    &sx) == 0 && (sx.stx_mask & STATX_MNT_ID) &&
+			    sx.stx_mnt_id != mnt) {
+				close(sub);
+				continue;
+			}
+			measure_dir(m, sub, mnt);
+			close(sub);
+			continue;
+		}
+		m->u->files++;
+		measure_file(m, sub, &st, &excl, &shared);
+		close(sub);
+		if (st.st_nlink == 1) {
+			m->u->exclusive += excl;
+			m->u->shared += shared;
+			continue;
+		}
+		if (m->nln == m->aln) {
+			na = m->aln ? 2 * m->aln : 256;
+			if ((nv = reallocarray(m->ln, na, sizeof(*nv))) ==
+			    NULL) {
+				m->err = ENOMEM;
+				break;
+			}
+			m->ln = nv;
+			m->aln = na;
+		}
+		m->ln[m->nln].dev = st.st_dev;
+		m->ln[m->nln].ino = st.st_ino;
+		m->ln[m->nln].nlink = st.st_nlink;
+		m->ln[m->nln].exclusive = excl;
+		m->ln[m->nln].shared = shared;
+		m->nln++;
+	}
+	walk_list_free(&d);
+}
+
+/*
+ * Files with several names count once; when some of their names are
+ * outside the jail (hard links to the template), all of it is shared.
+ */
+static void
+count_links(struct measuring *m)
+{
+	size_t i, j;
+
+	qsort(m->ln, m->nln, sizeof(*m->ln), linked_cmp);
+	for (i = 0; i < m->nln; i = j) {
+		for (j = i + 1; j < m->nln &&
+		    linked_cmp(&m->ln[i], &m->ln[j]) == 0; j++)
+			m->u->files--;
+		if ((nlink_t)(j - i) < m->ln[i].nlink)
+			m->u->shared += m->ln[i].exclusive + m->ln[i].shared;
+		else {
+			m->u->exclusive += m->ln[i].exclusive;
+			m->u->shared += m->ln[i].shared;
+		}
+	}
+	m->nln = 0;
+}
+
+/* The bytes of the union of the extents. */
+static uint64_t
+union_bytes(struct extent *v, size_t n)
+{
+	uint64_t total = 0, start, end;
+	size_t i;
+
+	qsort(v, n, sizeof(*v), ext_cmp);
+	for (i = 0; i < n;) {
+		start = v[i].phys;
+		end = v[i].phys + v[i].len;
+		for (i++; i < n && v[i].phys <= end; i++)
+			if (v[i].phys + v[i].len > end)
+				end = v[i].phys + v[i].len;
+		total += end - start;
+	}
+	return total;
+}
+
+/* The jail's root, opened beneath its directory without following it. */
+static int
+open_root(const struct place *p)
+{
+	return openat(p->dfd, p->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+}
+
+int
+jail_du(const char *const *jails, size_t n, struct jail_usage *out,
+    uint64_t *total, const struct jail_ops *ops)
+{
+	struct measuring m;
+	struct place p;
+	struct statx sx;
+	size_t i;
+	int fd, rc = 0;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		if (place_open(&p, jails[i], false, LOCK_TRY, ops) == -1) {
+			rc = 1;
+			continue;
+		}
+		if ((fd = open_root(&p)) == -1 || statx(fd, "", AT_EMPTY_PATH,
+		    STATX_MNT_ID, &sx) == -1) {
+			say(ops, JE_READ, errno, jails[i], NULL, NULL);
+			if (fd != -1)
+				close(fd);
+			place_close(&p);
+			rc = 1;
+			continue;
+		}
+		m.u = &out[i];
+		m.err = 0;
+		measure_dir(&m, fd, sx.stx_mnt_id);
+		count_links(&m);
+		close(fd);
+		place_close(&p);
+		if (m.err != 0) {
+			say(ops, m.err == ENOMEM ? JE_NOMEM : JE_READ, m.err,
+			    jails[i], NULL, NULL);
+			rc = 1;
+		}
+	}
+	*total = union_bytes(m.ext, m.next);
+	free(m.ext);
+	free(m.ln);
+	return rc;
+}
+
+/* Whether anything is mounted at or below path (mountinfo's field 5). */
+static bool
+mounted_below(const char *path, char **where)
+{
+	char *line = NULL, *f, *save, *mp;
+	size_t cap = 0, n = strlen(path);
+	bool found = false;
+	FILE *fp;
+	int i;
+
+	if ((fp = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return false;
+	while (!found && getline(&line, &cap, fp) > 0) {
+		mp = NULL;
+		f = strtok_r(line, " ", &save);
+		for (i = 1; f != NULL && i < 5; i++)
+			f = strtok_r(NULL, " ", &save);
+		if ((mp = f) == NULL)
+			continue;
+		/* Spaces and the like come as \ooo, as in manifests. */
+		if (manifest_unescape(mp) == -1)
+			continue;
+		if (strncmp(mp, path, n) == 0 && (mp[n] == '\0' ||
+		    mp[n] == '/')) {
+			found = true;
+			*where = strdup(mp);
+		}
+	}
+	free(line);
+	fclose(fp);
+	return found;
+}
+
+static int
+destroy_one(const char *jail, bool wait, const struct jail_ops *ops)
+{
+	struct place p;
+	struct statx sx;
+	char *real = NULL, *root = NULL, *where = NULL;
+	bool mounted = false, gone;
+	int fd, rc = -1;
+
+	if (place_open(&p, jail, false, wait ? LOCK_WAIT : LOCK_TRY,
+	    ops) == -1)
+		return -1;
+	/* Only what jailclone made, or began to destroy, is destroyed. */
+	if (faccessat(p.jfd, CONF, F_OK, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    faccessat(p.jfd, "deleting", F_OK, AT_SYMLINK_NOFOLLOW) == -1) {
+		say(ops, JE_NOT_JAIL, 0, jail, NULL, NULL);
+		goto out;
+	}
+	gone = faccessat(p.dfd, p.name, F_OK, AT_SYMLINK_NOFOLLOW) == -1;
+	if (!gone) {
+		if ((real = realpath(p.dir, NULL)) == NULL ||
+		    asprintf(&root, "%s/%s", strcmp(real, "/") == 0 ? "" :
+		    real, p.name) == -1) {
+			root = NULL;
+			say(ops, JE_READ, errno, jail, NULL, NULL);
+			goto out;
+		}
+		if (mounted_below(root, &where)) {
+			say(ops, JE_MOUNTED, EBUSY, jail, where, NULL);
+			goto out;
+		}
+		if ((fd = open_root(&p)) == -1) {
+			say(ops, JE_NOT_JAIL, errno, jail, NULL, NULL);
+			goto out;
+		}
+		close(fd);
+		/* Gone from its name at once; the rest follows. */
+		(void)remove_any(p.jfd, "deleting");
+		if (renameat(p.dfd, p.name, p.jfd, "deleting") == -1) {
+			say(ops, JE_REMOVE, errno, jail, NULL, NULL);
+			goto out;
+		}
+	}
+	fd = openat(p.jfd, "deleting", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd != -1) {
+		if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == -1) {
+			close(fd);
+			say(ops, JE_REMOVE, errno, jail, NULL, NULL);
+			goto out;
+		}
+		close(fd);
+		if (remove_beneath(p.jfd, "deleting", sx.stx_mnt_id,
+		    &mounted) == -1) {
+			say(ops, mounted ? JE_MOUNTED : JE_REMOVE, errno, jail,
+			    NULL, NULL);
+			goto out;
+		}
+	}
+	(void)remove_any(p.jfd, PARTIAL);
+	(void)unlinkat(p.jfd, MANIFEST, 0);
+	(void)unlinkat(p.jfd, BASE, 0);
+	(void)unlinkat(p.jfd, CONF, 0);
+	if (unlinkat(p.mfd, p.name, AT_REMOVEDIR) == -1) {
+		say(ops, JE_REMOVE, errno, jail, NULL, NULL);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(where);
+	free(real);
+	free(root);
+	place_close(&p);
+	return rc;
+}
+
+int
+jail_destroy(const char *const *jails, size_t n, bool wait,
+    const struct jail_ops *ops)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (destroy_one(jails[i], wait, ops) == -1)
+			rc = 1;
+		else if (ops->done != NULL)
+			ops->done(ops->arg, jails[i], JAIL_AUTO);
+	}
+	return rc;
+}
