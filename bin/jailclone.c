@@ -41,10 +41,13 @@ static int	cmd_verify(int, char **);
 static int	cmd_du(int, char **);
 static int	cmd_destroy(int, char **);
 static int	cmd_list(int, char **);
+static int	cmd_update(int, char **);
 
 static const struct command commands[] = {
 	{ "create", cmd_create, N_("[OPTION]... TEMPLATE JAIL...") },
 	{ "verify", cmd_verify, N_("[--json] [--fast] [-j N] JAIL...") },
+	{ "update", cmd_update,
+	    N_("--template=TEMPLATE [-v] [--store=DIR] [--wait] JAIL...") },
 	{ "du", cmd_du, N_("[--json] [-h] JAIL...") },
 	{ "destroy", cmd_destroy, N_("[-v] [--wait] JAIL...") },
 	{ "list", cmd_list, N_("[--json] [DIR]") },
@@ -61,6 +64,7 @@ enum {
 	OPT_SET,
 	OPT_SHARED,
 	OPT_STORE,
+	OPT_TEMPLATE,
 	OPT_VERSION,
 	OPT_WAIT
 };
@@ -79,7 +83,8 @@ usage(void)
 		    _(commands[i].synopsis));
 	fputs(_("\n"
 "  -m, --mode=MODE     create: auto, snapshot, reflink, hardlink or copy\n"
-"      --store=DIR     create: where archives are unpacked (default\n"
+"      --template=T    update: the new template\n"
+"      --store=DIR     create, update: where archives are unpacked (default\n"
 "                        " DEFAULT_STORE ")\n"
 "      --shared=PATH   create: hard link the files below PATH (hardlink)\n"
 "      --private=PATH  create: never hard link below PATH (default: etc,\n"
@@ -91,12 +96,13 @@ usage(void)
 "      --json          verify, du, list: one JSON document on stdout\n"
 "  -h, --human-readable  du: sizes in K, M, G\n"
 "  -j, --jobs=N        use N threads (default: one per CPU)\n"
-"  -v, --verbose       name each jail done\n"
+"  -v, --verbose       name each jail done; update: each path changed\n"
 "      --wait          wait for a jail or store in use instead of failing\n"
 "      --help          display this help and exit\n"
 "      --version       output version information and exit\n"
-"\nExit status: 0 success, 1 usage error, 2 verify found drift, 3 some jail\n"
-"could not be done, 4 the template cannot be used.\n"), stdout);
+"\nExit status: 0 success, 1 usage error, 2 verify found drift or update\n"
+"conflicts, 3 some jail"
+" could not be done, 4 the template cannot be used.\n"), stdout);
 	exit(JC_OK);
 }
 
@@ -113,6 +119,7 @@ static const struct option longopts[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "shared", required_argument, NULL, OPT_SHARED },
 	{ "store", required_argument, NULL, OPT_STORE },
+	{ "template", required_argument, NULL, OPT_TEMPLATE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "wait", no_argument, NULL, OPT_WAIT },
@@ -125,6 +132,7 @@ struct opts {
 	const char	**private;
 	struct jail_override *ov;
 	char		*hostname_text;
+	const char	*template;
 	bool		 private_given;
 	bool		 fast;
 	bool		 json;
@@ -137,9 +145,13 @@ static const char *
 takes(int ch)
 {
 	switch (ch) {
-	case 'm': case OPT_STORE: case OPT_SHARED: case OPT_PRIVATE:
+	case 'm': case OPT_SHARED: case OPT_PRIVATE:
 	case OPT_HOSTNAME: case OPT_SET: case OPT_COPY_IN:
 		return " create ";
+	case OPT_STORE:
+		return " create update ";
+	case OPT_TEMPLATE:
+		return " update ";
 	case OPT_FAST:
 		return " verify ";
 	case OPT_JSON:
@@ -147,11 +159,11 @@ takes(int ch)
 	case 'h':
 		return " du ";
 	case 'j':
-		return " create verify ";
+		return " create update verify ";
 	case 'v':
-		return " create destroy ";
+		return " create update destroy ";
 	case OPT_WAIT:
-		return " create verify destroy ";
+		return " create update verify destroy ";
 	}
 	return "";
 }
@@ -249,6 +261,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_STORE:
 			o->c.store = optarg;
+			break;
+		case OPT_TEMPLATE:
+			o->template = optarg;
 			break;
 		case OPT_SHARED:
 			o->shared = grow(o->shared, o->c.nshared,
@@ -441,6 +456,62 @@ cmd_create(int argc, char **argv)
 	    (size_t)(argc - optind - 1), &o.c, &ops);
 	opts_free(&o);
 	return rc == 0 ? JC_OK : rc > 0 ? JC_FAILED : JC_TEMPLATE;
+}
+
+static const char *const change_names[] = {
+	[JAIL_FOLLOWED] = "updated",
+	[JAIL_NEW] = "added",
+	[JAIL_GONE] = "removed",
+	[JAIL_KEPT] = "kept",
+	[JAIL_CONFLICT] = "conflict",
+};
+
+static void
+changed(void *arg, const char *jail, enum jail_change c, const char *path,
+    const char *old, const char *new)
+{
+	const bool *all = arg;
+	char *esc;
+
+	if (c != JAIL_CONFLICT && !*all)
+		return;
+	esc = manifest_escape(path);
+	printf("%s: %s %s", jail, change_names[c], esc ? esc : path);
+	if (c == JAIL_CONFLICT && (old != NULL || new != NULL)) {
+		fputs(" (", stdout);
+		if (old != NULL)
+			printf(_("old template: %s"), old);
+		if (old != NULL && new != NULL)
+			fputs(", ", stdout);
+		if (new != NULL)
+			printf(_("new template: %s"), new);
+		putchar(')');
+	}
+	putchar('\n');
+	free(esc);
+}
+
+static int
+cmd_update(int argc, char **argv)
+{
+	struct jail_ops ops = { report, NULL, NULL };
+	struct jail_update_ops uops;
+	struct opts o;
+	int rc;
+
+	parse(argc, argv, &o);
+	need(argc, 1);
+	if (o.template == NULL) {
+		common_warn(0, _("update needs --template"));
+		common_try_help();
+	}
+	uops.change = changed;
+	uops.arg = &o.verbose;
+	rc = jail_update(o.template, (const char *const *)argv + optind,
+	    (size_t)(argc - optind), &o.c, &uops, &ops);
+	opts_free(&o);
+	return rc == 0 ? JC_OK : rc == 2 ? JC_DRIFT : rc > 0 ? JC_FAILED :
+	    JC_TEMPLATE;
 }
 
 struct verifying {

@@ -935,3 +935,95 @@ _small_template() {
 	assert_failure 3
 	[[ $(cat "$d/j3/file") == data ]]
 }
+
+@test "update: what the jail never changed follows the new template, what it changed is kept, conflicts get both versions beside them" {
+	mount_fs xfs 400M
+	local t1=$MNT/t1 t2=$MNT/t2 a=$MNT/jails/a b=$MNT/jails/b
+	_template "$t1"
+	mkdir "$MNT/jails"
+	run "$JAILCLONE" create "$t1" "$a" "$b"
+	assert_success
+	# The new template: one file changed, one added (in a new directory
+	# too), one removed, and usr/lib/x changed as the jail a changes it.
+	cp -a "$t1" "$t2"
+	head -c 65536 /dev/urandom >"$t2/usr/lib/libc.so.6"
+	head -c 100000 /dev/urandom >"$t2/usr/lib/x"
+	printf 'new lib\n' >"$t2/usr/lib/libnew.so"
+	mkdir -p "$t2/opt/app"
+	printf 'app\n' >"$t2/opt/app/run"
+	rm "$t2/usr/bin/plain"
+	set_fixture_times "$t2"
+	# The jail a changes usr/lib/x (a conflict) and etc/passwd (kept).
+	local mine_x mine_pw
+	printf 'local x\n' >"$a/usr/lib/x"
+	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$a/etc/passwd"
+	mine_x=$(xxhsum -H2 <"$a/usr/lib/x" | cut -d' ' -f1)
+	mine_pw=$(xxhsum -H2 <"$a/etc/passwd" | cut -d' ' -f1)
+
+	run --separate-stderr "$JAILCLONE" update -v --template "$t2" "$a" "$b"
+	assert_failure 2
+	[[ -z $stderr ]] || fail "stderr: $stderr"
+	assert_line "$a: conflict ./usr/lib/x (old template: ./usr/lib/x.jailclone-old, new template: ./usr/lib/x.jailclone-new)"
+	assert_line "$a: kept ./etc/passwd"
+	assert_line "$b: updated ./usr/lib/x"
+	assert_line "$b: removed ./usr/bin/plain"
+	assert_line "$b: added ./opt/app/run"
+	refute_line --partial "$b: conflict"
+
+	# b never changed: it is now the new template, exactly.
+	assert_same_tree "$t2" "$b" -X
+	run "$JAILCLONE" verify "$b"
+	assert_success
+	assert_output ''
+	assert_shared "$b/usr/lib/libnew.so"
+	assert_shared "$b/usr/lib/libc.so.6"
+
+	# a: the template's changes where a did not change anything,
+	cmp "$t2/usr/lib/libc.so.6" "$a/usr/lib/libc.so.6"
+	cmp "$t2/usr/lib/libnew.so" "$a/usr/lib/libnew.so"
+	cmp "$t2/opt/app/run" "$a/opt/app/run"
+	[[ ! -e $a/usr/bin/plain ]] || fail "usr/bin/plain is still in $a"
+	# its own changes kept, the two template versions beside the conflict
+	[[ $(xxhsum -H2 <"$a/usr/lib/x" | cut -d' ' -f1) == "$mine_x" ]] ||
+		fail "a's usr/lib/x was not kept"
+	[[ $(xxhsum -H2 <"$a/etc/passwd" | cut -d' ' -f1) == "$mine_pw" ]] ||
+		fail "a's etc/passwd was not kept"
+	cmp "$t1/usr/lib/x" "$a/usr/lib/x.jailclone-old"
+	cmp "$t2/usr/lib/x" "$a/usr/lib/x.jailclone-new"
+	# and verify still shows a's own changes, against the new template
+	run "$JAILCLONE" verify "$a"
+	assert_failure 2
+	assert_line --regexp '^modified \./usr/lib/x \(.*content.*\)$'
+	assert_line --regexp '^modified \./etc/passwd \(.*content.*\)$'
+	assert_line 'added ./usr/lib/x.jailclone-old'
+	assert_line 'added ./usr/lib/x.jailclone-new'
+	assert_equal "${#lines[@]}" 4
+	# the records name the new template
+	[[ $(_conf "$a" template) == "$t2" ]] || fail "jail.conf: $(cat "$(_records "$a")/jail.conf")"
+	cmp "$(_records "$b")/base.xcpm" "$(_records "$a")/base.xcpm"
+}
+
+@test "update never writes through a symlink the jail planted" {
+	mount_fs xfs 400M
+	local t1=$MNT/t1 t2=$MNT/t2 j=$MNT/jails/j outside=$T/outside
+	_template "$t1"
+	mkdir "$MNT/jails" "$outside"
+	printf 'victim\n' >"$outside/libc.so.6"
+	touch -m -d @1600000000 "$outside/libc.so.6"
+	run "$JAILCLONE" create "$t1" "$j"
+	assert_success
+	cp -a "$t1" "$t2"
+	head -c 65536 /dev/urandom >"$t2/usr/lib/libc.so.6"
+	printf 'added\n' >"$t2/usr/lib/added.so"
+	# The jail swaps its usr/lib for a symlink to a directory outside.
+	rm -rf "$j/usr/lib"
+	ln -s "$outside" "$j/usr/lib"
+	run "$JAILCLONE" update --template "$t2" "$j"
+	[[ $status -eq 2 || $status -eq 3 ]] || fail "status $status: $output"
+	# Nothing outside changed or appeared.
+	[[ $(cat "$outside/libc.so.6") == victim ]] || fail "the outside file was written"
+	[[ $(stat -c %Y "$outside/libc.so.6") == 1600000000 ]] || fail "the outside file was touched"
+	[[ $(ls -A "$outside") == libc.so.6 ]] || fail "new files outside: $(ls -A "$outside")"
+	# The jail keeps its symlink.
+	[[ -L $j/usr/lib ]] || fail "the jail's usr/lib symlink was replaced"
+}

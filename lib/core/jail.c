@@ -35,6 +35,7 @@
 #include "core/hash.h"
 #include "core/jail.h"
 #include "core/manifest.h"
+#include "core/meta.h"
 #include "core/record.h"
 #include "core/run.h"
 #include "core/scan.h"
@@ -1106,60 +1107,131 @@ copy_tree(struct making *mk, const struct template *t, unsigned jobs)
 	return rc == 0 && mk->copy_errors == 0 ? 0 : -1;
 }
 
-static int
-write_conf(struct making *mk, const struct template *t)
+/* A jail's configuration, as list and verify read it. */
+struct conf {
+	char		*template;
+	char		*hostname;
+	char		*created;
+	char		*updated;
+	char		*tree;		/* what was copied: template or store */
+	char		*store;		/* archive: its hash */
+	enum jail_kind	 kind;
+	enum jail_mode	 mode;
+	char		**overrides;
+	size_t		 nov;
+};
+
+static void
+conf_free(struct conf *c)
 {
-	struct afile a;
-	char when[32], *path, *esc;
-	time_t now = time(NULL);
-	struct tm tm;
 	size_t i;
 
-	if ((path = meta_path(&mk->p, CONF)) == NULL)
+	free(c->template);
+	free(c->hostname);
+	free(c->created);
+	free(c->updated);
+	free(c->tree);
+	free(c->store);
+	for (i = 0; i < c->nov; i++)
+		free(c->overrides[i]);
+	free(c->overrides);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Write the configuration c as the jail's jail.conf, atomically. */
+static int
+conf_write(const struct place *p, const struct conf *c)
+{
+	const char *keys[] = { "template", "tree", "hostname" };
+	const char *vals[] = { c->template, c->tree, c->hostname };
+	struct afile a;
+	char *path, *esc;
+	size_t i;
+
+	if ((path = meta_path(p, CONF)) == NULL)
 		return -1;
 	if (afile_create(&a, path) == -1) {
 		free(path);
 		return -1;
 	}
 	free(path);
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(a.fp, "# jailclone 1\n");
-	if ((esc = manifest_escape(t->path)) == NULL)
-		goto fail;
-	fprintf(a.fp, "template=%s\n", esc);
-	free(esc);
-	fprintf(a.fp, "kind=%s\n", kind_names[t->kind]);
-	if (t->id != NULL)
-		fprintf(a.fp, "store=%s\n", t->id);
-	fprintf(a.fp, "mode=%s\n", mode_names[mk->mode]);
-	fprintf(a.fp, "created=%s\n", when);
-	if (mk->o->hostname != NULL) {
-		size_t n;
-		char *h = expand(mk->o->hostname, strlen(mk->o->hostname),
-		    mk->p.name, &n);
-
-		esc = h != NULL ? manifest_escape(h) : NULL;
-		free(h);
-		if (esc == NULL)
+	for (i = 0; i < 3; i++) {
+		if (vals[i] == NULL)
+			continue;
+		if ((esc = manifest_escape(vals[i])) == NULL)
 			goto fail;
-		fprintf(a.fp, "hostname=%s\n", esc);
+		fprintf(a.fp, "%s=%s\n", keys[i], esc);
 		free(esc);
 	}
-	for (i = 0; i < mk->o->nov; i++) {
-		const char *p = mk->o->ov[i].path;
-
-		while (*p == '/')
-			p++;
-		if ((esc = manifest_escape(p)) == NULL)
+	fprintf(a.fp, "kind=%s\n", kind_names[c->kind]);
+	if (c->store != NULL)
+		fprintf(a.fp, "store=%s\n", c->store);
+	fprintf(a.fp, "mode=%s\n", mode_names[c->mode]);
+	if (c->created != NULL)
+		fprintf(a.fp, "created=%s\n", c->created);
+	if (c->updated != NULL)
+		fprintf(a.fp, "updated=%s\n", c->updated);
+	for (i = 0; i < c->nov; i++) {
+		if ((esc = manifest_escape(c->overrides[i])) == NULL)
 			goto fail;
-		fprintf(a.fp, "override=./%s\n", esc);
+		fprintf(a.fp, "override=%s\n", esc);
 		free(esc);
 	}
 	return afile_commit(&a);
 fail:
 	afile_abort(&a);
 	return -1;
+}
+
+static void
+utc_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+write_conf(struct making *mk, const struct template *t)
+{
+	struct conf c;
+	char when[32], **ov = NULL;
+	size_t i, n = 0;
+	int rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	utc_now(when, sizeof(when));
+	c.template = (char *)t->path;
+	c.tree = t->tree;
+	c.store = t->id;
+	c.kind = t->kind;
+	c.mode = mk->mode;
+	c.created = when;
+	if (mk->o->hostname != NULL && (c.hostname = expand(mk->o->hostname,
+	    strlen(mk->o->hostname), mk->p.name, &i)) == NULL)
+		return -1;
+	if (mk->o->nov > 0 && (ov = calloc(mk->o->nov, sizeof(*ov))) == NULL)
+		goto out;
+	for (n = 0; n < mk->o->nov; n++) {
+		const char *p = mk->o->ov[n].path;
+
+		while (*p == '/')
+			p++;
+		if (asprintf(&ov[n], "./%s", p) == -1)
+			goto out;
+	}
+	c.overrides = ov;
+	c.nov = n;
+	rc = conf_write(&mk->p, &c);
+out:
+	for (i = 0; i < n; i++)
+		free(ov[i]);
+	free(ov);
+	free(c.hostname);
+	return rc;
 }
 
 /* The base manifest for this jail: a link to the template's, or a copy. */
@@ -1428,31 +1500,6 @@ jail_create(const char *template, const char *const *jails, size_t n,
 	return rc;
 }
 
-/* A jail's configuration, as list and verify read it. */
-struct conf {
-	char		*template;
-	char		*hostname;
-	char		*created;
-	enum jail_kind	 kind;
-	enum jail_mode	 mode;
-	char		**overrides;
-	size_t		 nov;
-};
-
-static void
-conf_free(struct conf *c)
-{
-	size_t i;
-
-	free(c->template);
-	free(c->hostname);
-	free(c->created);
-	for (i = 0; i < c->nov; i++)
-		free(c->overrides[i]);
-	free(c->overrides);
-	memset(c, 0, sizeof(*c));
-}
-
 static int
 conf_read(int jfd, struct conf *c)
 {
@@ -1476,10 +1523,17 @@ conf_read(int jfd, struct conf *c)
 			continue;
 		*v++ = '\0';
 		if (strcmp(line, "template") == 0 || strcmp(line,
-		    "hostname") == 0 || strcmp(line, "override") == 0)
+		    "hostname") == 0 || strcmp(line, "override") == 0 ||
+		    strcmp(line, "tree") == 0)
 			(void)manifest_unescape(v);
 		if (strcmp(line, "template") == 0)
 			c->template = strdup(v);
+		else if (strcmp(line, "tree") == 0)
+			c->tree = strdup(v);
+		else if (strcmp(line, "store") == 0)
+			c->store = strdup(v);
+		else if (strcmp(line, "updated") == 0)
+			c->updated = strdup(v);
 		else if (strcmp(line, "hostname") == 0)
 			c->hostname = strdup(v);
 		else if (strcmp(line, "created") == 0)
@@ -2136,5 +2190,850 @@ jail_destroy(const char *const *jails, size_t n, bool wait,
 		else if (ops->done != NULL)
 			ops->done(ops->arg, jails[i], JAIL_AUTO);
 	}
+	return rc;
+}
+
+/* A manifest read whole, by path, for update. */
+struct held {
+	char		*path;
+	char		*target;
+	char		 strategy[32];
+	struct manifest_record rec;
+	bool		 seen;		/* in the new template too */
+};
+
+struct held_map {
+	struct held	*v;		/* open addressing by path */
+	size_t		 n;
+	size_t		 alloc;
+};
+
+static struct held *
+held_slot(const struct held_map *m, const char *path)
+{
+	size_t i;
+
+	for (i = (size_t)str_hash(path) & (m->alloc - 1);
+	    m->v[i].path != NULL; i = (i + 1) & (m->alloc - 1))
+		if (strcmp(m->v[i].path, path) == 0)
+			break;
+	return &m->v[i];
+}
+
+static struct held *
+held_get(const struct held_map *m, const char *path)
+{
+	struct held *h;
+
+	if (m->alloc == 0)
+		return NULL;
+	h = held_slot(m, path);
+	return h->path != NULL ? h : NULL;
+}
+
+static void
+held_free(struct held_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->alloc; i++) {
+		free(m->v[i].path);
+		free(m->v[i].target);
+	}
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Copy a record so that it outlives the reader. */
+static int
+held_fill(struct held *h, const struct manifest_record *r)
+{
+	memset(h, 0, sizeof(*h));
+	h->rec = *r;
+	h->path = strdup(r->path);
+	h->target = r->target ? strdup(r->target) : NULL;
+	if (h->path == NULL || (r->target != NULL && h->target == NULL)) {
+		free(h->path);
+		free(h->target);
+		return -1;
+	}
+	snprintf(h->strategy, sizeof(h->strategy), "%s",
+	    r->strategy ? r->strategy : "-");
+	h->rec.path = h->path;
+	h->rec.target = h->target;
+	h->rec.strategy = h->strategy;
+	return 0;
+}
+
+/* Load the manifest at path (in the records' directory fd, or a path). */
+static int
+held_load(struct held_map *m, int dirfd, const char *path)
+{
+	struct manifest_reader rd;
+	struct manifest_record r;
+	struct held *old, *h;
+	size_t na, i;
+	FILE *fp;
+	int fd, rc, e = 0;
+
+	memset(m, 0, sizeof(*m));
+	if ((fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return -1;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	if (manifest_open(&rd, fp) == -1) {
+		e = errno;
+		fclose(fp);
+		errno = e;
+		return -1;
+	}
+	while ((rc = manifest_next(&rd, &r)) == 1) {
+		if (2 * (m->n + 1) > m->alloc) {
+			old = m->v;
+			na = m->alloc;
+			m->alloc = m->alloc ? 2 * m->alloc : 1024;
+			if ((m->v = calloc(m->alloc, sizeof(*m->v))) == NULL) {
+				m->v = old;
+				m->alloc = na;
+				e = ENOMEM;
+				break;
+			}
+			for (i = 0; i < na; i++)
+				if (old[i].path != NULL)
+					*held_slot(m, old[i].path) = old[i];
+			free(old);
+		}
+		h = held_slot(m, r.path);
+		if (h->path != NULL)
+			continue;
+		if (held_fill(h, &r) == -1) {
+			e = ENOMEM;
+			break;
+		}
+		m->n++;
+	}
+	if (rc == -1 && e == 0)
+		e = errno ? errno : EINVAL;
+	manifest_close(&rd);
+	fclose(fp);
+	if (e != 0) {
+		held_free(m);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Paths, sorted, to ask whether one is in. */
+struct pathset {
+	char		**v;
+	size_t		 n;
+	size_t		 alloc;
+};
+
+static int
+pathset_add(struct pathset *s, const char *p)
+{
+	char **nv;
+
+	if (s->n == s->alloc) {
+		s->alloc = s->alloc ? 2 * s->alloc : 64;
+		if ((nv = reallocarray(s->v, s->alloc, sizeof(*nv))) == NULL)
+			return -1;
+		s->v = nv;
+	}
+	if ((s->v[s->n] = strdup(p)) == NULL)
+		return -1;
+	s->n++;
+	return 0;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+pathset_has(const struct pathset *s, const char *p)
+{
+	return s->n > 0 && bsearch(&p, s->v, s->n, sizeof(*s->v),
+	    str_cmp) != NULL;
+}
+
+static void
+pathset_free(struct pathset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Whether two records describe the same entry (a directory's mtime aside). */
+static bool
+same_rec(const struct manifest_record *a, const struct manifest_record *b)
+{
+	if (a->type != b->type || a->mode != b->mode || a->uid != b->uid ||
+	    a->gid != b->gid)
+		return false;
+	if (a->type == 'd')
+		return true;
+	if (a->size != b->size || a->mtime.tv_sec != b->mtime.tv_sec ||
+	    a->mtime.tv_nsec != b->mtime.tv_nsec)
+		return false;
+	if (a->has_hash != b->has_hash || (a->has_hash &&
+	    memcmp(a->hash, b->hash, HASH_LEN) != 0))
+		return false;
+	if ((a->target == NULL) != (b->target == NULL))
+		return false;
+	return a->target == NULL || strcmp(a->target, b->target) == 0;
+}
+
+/* One jail being updated. */
+struct updating {
+	const char	*jail;
+	const struct jail_ops *ops;
+	const struct jail_update_ops *uops;
+	int		 root;		/* the jail */
+	int		 tree;		/* the new template's tree */
+	int		 old;		/* the old one's, or -1 */
+	struct pathset	 dirs;		/* directories whose times to set */
+	struct held	*out;		/* the new manifest's records */
+	size_t		 nout;
+	size_t		 aout;
+	unsigned	 errors;
+	unsigned	 conflicts;
+};
+
+static int
+out_add(struct updating *u, const struct manifest_record *r,
+    const char *strategy)
+{
+	struct held *nv;
+
+	if (u->nout == u->aout) {
+		u->aout = u->aout ? 2 * u->aout : 1024;
+		if ((nv = reallocarray(u->out, u->aout, sizeof(*nv))) == NULL)
+			return -1;
+		u->out = nv;
+	}
+	if (held_fill(&u->out[u->nout], r) == -1)
+		return -1;
+	if (strategy != NULL)
+		snprintf(u->out[u->nout].strategy,
+		    sizeof(u->out[u->nout].strategy), "%s", strategy);
+	u->nout++;
+	return 0;
+}
+
+static int
+held_cmp(const void *a, const void *b)
+{
+	return scan_pathcmp(((const struct held *)a)->path,
+	    ((const struct held *)b)->path);
+}
+
+static int
+held_ptr_cmp(const void *a, const void *b)
+{
+	return scan_pathcmp((*(struct held *const *)a)->path,
+	    (*(struct held *const *)b)->path);
+}
+
+/* The parent directory of a manifest path beneath fd, and its last name. */
+static int
+parent_of(int fd, const char *path, char *name, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int pfd;
+
+	if (slash == NULL || strlen(slash + 1) >= len) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(name, len, "%s", slash + 1);
+	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+		return -1;
+	pfd = beneath(fd, dir, O_RDONLY | O_DIRECTORY);
+	free(dir);
+	return pfd;
+}
+
+/* Fill the open dst from the open src: a clone, else a copy. */
+static int
+fill_from(int dst, int src, enum strategy *used)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+
+	if (ioctl(dst, FICLONE, src) == 0) {
+		*used = STRATEGY_REFLINK;
+		return 0;
+	}
+	*used = STRATEGY_BYTECOPY;
+	while ((n = read(src, buf, sizeof(buf))) > 0)
+		for (off = 0; off < n; off += w)
+			if ((w = write(dst, buf + off, (size_t)(n - off))) <= 0)
+				return -1;
+	return n == -1 ? -1 : 0;
+}
+
+static void
+req_for(struct meta_req *q, const struct stat *st, int src_fd)
+{
+	memset(q, 0, sizeof(*q));
+	q->st = st;
+	q->src_fd = src_fd;
+	q->times = true;
+	q->owner = true;
+	q->xattr = q->acl = src_fd >= 0;
+	q->privileged = geteuid() == 0;
+	q->mode = st->st_mode & 07777;
+	q->set_mode = true;
+}
+
+/*
+ * Make the entry rec of the tree tfd at the same path in the jail,
+ * replacing what is there: a new name renamed over the old one.  The
+ * jail's parent directory must exist.  Returns the strategy, or
+ * STRATEGY_NONE with errno.
+ */
+static enum strategy
+put_entry(struct updating *u, int tfd, const struct manifest_record *rec,
+    const char *as)
+{
+	char name[NAME_MAX + 1], tname[NAME_MAX + 1], tmp[64], *text = NULL;
+	const char *final = as != NULL ? as : name;
+	struct meta_result res;
+	struct meta_req q;
+	struct stat ts, cur;
+	enum strategy used = STRATEGY_NONE;
+	int pfd, tpfd = -1, sfd = -1, dfd = -1, lfd = -1, e = 0;
+	bool mounted = false;
+
+	if ((pfd = parent_of(u->root, rec->path, name, sizeof(name))) == -1)
+		return STRATEGY_NONE;
+	snprintf(tmp, sizeof(tmp), ".jailclone-%ld.new", (long)getpid());
+	(void)unlinkat(pfd, tmp, 0);
+	if (rec->type == 'h') {
+		/* A later name of a file already there in the jail. */
+		if ((lfd = parent_of(u->root, rec->target, tname,
+		    sizeof(tname))) == -1 ||
+		    linkat(lfd, tname, pfd, tmp, 0) == -1)
+			goto fail;
+		used = STRATEGY_HARDLINK;
+		goto place;
+	}
+	if ((tpfd = parent_of(tfd, rec->path, tname, sizeof(tname))) == -1 ||
+	    fstatat(tpfd, tname, &ts, AT_SYMLINK_NOFOLLOW) == -1)
+		goto fail;
+	if (type_of(ts.st_mode) != rec->type || (rec->type == 'f' &&
+	    (uint64_t)ts.st_size != rec->size)) {
+		errno = ESTALE;
+		goto fail;
+	}
+	switch (rec->type) {
+	case 'd':
+		if (fstatat(pfd, final, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISDIR(cur.st_mode) && unlinkat(pfd, final, 0) == -1)
+			goto fail;
+		if (mkdirat(pfd, final, 0700) == -1 && errno != EEXIST)
+			goto fail;
+		if ((dfd = openat(pfd, final, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1 || (sfd = openat(tpfd,
+		    tname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1)
+			goto fail;
+		req_for(&q, &ts, sfd);
+		q.times = false;	/* after what goes in it */
+		if (meta_apply_fd(dfd, &q, &res) == -1) {
+			errno = res.err[ffs((int)res.failed) - 1];
+			goto fail;
+		}
+		close(dfd);
+		close(sfd);
+		close(tpfd);
+		close(pfd);
+		if (pathset_add(&u->dirs, rec->path) == -1)
+			return STRATEGY_NONE;
+		return STRATEGY_MKDIR;
+	case 'f':
+		if ((sfd = openat(tpfd, tname, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) == -1 ||
+		    (dfd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||
+		    fill_from(dfd, sfd, &used) == -1)
+			goto fail;
+		req_for(&q, &ts, sfd);
+		if (meta_apply_fd(dfd, &q, &res) == -1) {
+			errno = res.err[ffs((int)res.failed) - 1];
+			goto fail;
+		}
+		break;
+	case 'l':
+		if ((text = walk_readlink(tpfd, tname, ts.st_size)) == NULL ||
+		    symlinkat(text, pfd, tmp) == -1)
+			goto fail;
+		used = STRATEGY_SYMLINK;
+		goto attrs;
+	case 'p':
+	case 'c':
+	case 'b':
+		if (mknodat(pfd, tmp, ts.st_mode, ts.st_rdev) == -1)
+			goto fail;
+		used = STRATEGY_MKNOD;
+attrs:
+		req_for(&q, &ts, -1);
+		if (meta_apply_at(pfd, tmp, rec->type == 'l', &q, &res) ==
+		    -1) {
+			errno = res.err[ffs((int)res.failed) - 1];
+			goto fail;
+		}
+		break;
+	default:
+		errno = EOPNOTSUPP;
+		goto fail;
+	}
+place:
+	/* A directory in the way goes (it was not the jail's doing). */
+	if (fstatat(pfd, final, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(cur.st_mode) && remove_beneath(pfd, final,
+	    0, &mounted) == -1 && !mounted)
+		goto fail;
+	if (renameat(pfd, tmp, pfd, final) == -1)
+		goto fail;
+	goto out;
+fail:
+	e = errno ? errno : EIO;
+	(void)unlinkat(pfd, tmp, 0);
+	used = STRATEGY_NONE;
+out:
+	free(text);
+	if (dfd != -1)
+		close(dfd);
+	if (sfd != -1)
+		close(sfd);
+	if (tpfd != -1)
+		close(tpfd);
+	if (lfd != -1)
+		close(lfd);
+	close(pfd);
+	errno = e;
+	return used;
+}
+
+/*
+ * Beside a conflicting path, a template's version of it (regular files
+ * only, and only when the tree still has what its record says).
+ */
+static char *
+beside(struct updating *u, int tfd, const struct manifest_record *rec,
+    const char *suffix)
+{
+	char name[NAME_MAX + 1], as[NAME_MAX + 1], hx[HASH_LEN], *buf, *p;
+	int fd;
+	bool ok = false;
+
+	if (tfd < 0 || rec == NULL || rec->type != 'f' || !rec->has_hash)
+		return NULL;
+	if ((fd = beneath(tfd, rec->path, O_RDONLY | O_NOCTTY |
+	    O_NONBLOCK)) == -1)
+		return NULL;
+	if ((buf = malloc(HASH_FD_BUF)) != NULL && hash_fd(fd, (unsigned
+	    char *)hx, buf, -1) == 0 && memcmp(hx, rec->hash, HASH_LEN) == 0)
+		ok = true;
+	free(buf);
+	close(fd);
+	p = strrchr(rec->path, '/');
+	if (!ok || p == NULL || snprintf(name, sizeof(name), "%s", p + 1) >=
+	    (int)sizeof(name) || snprintf(as, sizeof(as), "%s%s", name,
+	    suffix) >= (int)sizeof(as))
+		return NULL;
+	if (put_entry(u, tfd, rec, as) == STRATEGY_NONE)
+		return NULL;
+	if (asprintf(&p, "%s%s", rec->path, suffix) == -1)
+		return NULL;
+	return p;
+}
+
+static void
+tell(struct updating *u, enum jail_change c, const char *path,
+    const char *old, const char *new)
+{
+	if (u->uops->change != NULL)
+		u->uops->change(u->uops->arg, u->jail, c, path, old, new);
+}
+
+struct drift_set {
+	struct pathset	*s;
+	int		 err;
+};
+
+static void
+drift_add(void *arg, const struct jail_diff *d)
+{
+	struct drift_set *ds = arg;
+
+	if (d->kind != JAIL_OVERRIDE && pathset_add(ds->s, d->path) == -1)
+		ds->err = ENOMEM;
+}
+
+/* Remove a path the template no longer has (a directory once empty). */
+static int
+drop_entry(struct updating *u, const struct manifest_record *rec)
+{
+	char name[NAME_MAX + 1];
+	int pfd, rc;
+
+	if ((pfd = parent_of(u->root, rec->path, name, sizeof(name))) == -1)
+		return errno == ENOENT ? 0 : -1;
+	rc = unlinkat(pfd, name, rec->type == 'd' ? AT_REMOVEDIR : 0);
+	if (rc == -1 && errno == ENOENT)
+		rc = 0;
+	close(pfd);
+	return rc;
+}
+
+/* Directory times last, deepest first: what went in them changed them. */
+static void
+dir_times(struct updating *u, const struct held_map *n)
+{
+	const struct held *h;
+	struct timespec ts[2];
+	size_t i;
+	int fd;
+
+	for (i = u->dirs.n; i-- > 0;) {
+		if ((h = held_get(n, u->dirs.v[i])) == NULL)
+			continue;
+		fd = beneath(u->root, h->path, O_RDONLY | O_DIRECTORY);
+		if (fd == -1)
+			continue;
+		ts[0] = h->rec.mtime;
+		ts[1] = h->rec.mtime;
+		(void)futimens(fd, ts);
+		close(fd);
+	}
+}
+
+static int
+depth_cmp(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t dx = 0, dy = 0;
+
+	for (; *x; x++)
+		dx += *x == '/';
+	for (; *y; y++)
+		dy += *y == '/';
+	return dx < dy ? -1 : dx > dy;
+}
+
+/* Update one open jail; returns 0, or -1 after reporting. */
+static int
+update_one(struct updating *u, struct place *p, struct conf *c,
+    const struct template *t, unsigned jobs)
+{
+	struct jail_verify_ops vops;
+	struct jail_verify_stats vs;
+	struct drift_set ds;
+	struct pathset drift, ov;
+	struct held_map base, mine, next;
+	struct manifest_writer w;
+	struct held *b, *m, *h;
+	enum strategy used;
+	struct held **order = NULL;
+	char *path = NULL, *o, *nw, when[32];
+	size_t i, k;
+	bool changed;
+	int rc = -1;
+
+	memset(&drift, 0, sizeof(drift));
+	memset(&ov, 0, sizeof(ov));
+	memset(&base, 0, sizeof(base));
+	memset(&mine, 0, sizeof(mine));
+	memset(&next, 0, sizeof(next));
+	/* What the jail changed: its drift from its manifest, overrides. */
+	ds.s = &drift;
+	ds.err = 0;
+	vops.diff = drift_add;
+	vops.arg = &ds;
+	if (verify_place(p, c, true, jobs, &vops, u->ops, &vs) == -1)
+		goto out;
+	for (i = 0; i < c->nov; i++)
+		if (pathset_add(&ov, c->overrides[i]) == -1)
+			ds.err = ENOMEM;
+	if (ds.err != 0) {
+		say(u->ops, JE_NOMEM, ds.err, u->jail, NULL, NULL);
+		goto out;
+	}
+	qsort(drift.v, drift.n, sizeof(*drift.v), str_cmp);
+	qsort(ov.v, ov.n, sizeof(*ov.v), str_cmp);
+	if (held_load(&base, p->jfd, BASE) == -1 ||
+	    held_load(&mine, p->jfd, MANIFEST) == -1 ||
+	    held_load(&next, AT_FDCWD, t->base) == -1) {
+		say(u->ops, JE_RECORDS, errno, u->jail, NULL, NULL);
+		goto out;
+	}
+	/* In walk order: a directory before what goes in it. */
+	if ((order = calloc(next.n + 1, sizeof(*order))) == NULL)
+		goto nomem;
+	for (i = 0, k = 0; i < next.alloc; i++)
+		if (next.v[i].path != NULL)
+			order[k++] = &next.v[i];
+	qsort(order, k, sizeof(*order), held_ptr_cmp);
+	for (i = 0; i < k; i++) {
+		const struct manifest_record *n;
+
+		h = order[i];
+		n = &h->rec;
+		b = held_get(&base, n->path);
+		m = held_get(&mine, n->path);
+		if (b != NULL)
+			b->seen = true;
+		changed = pathset_has(&drift, n->path) ||
+		    pathset_has(&ov, n->path);
+		if (pathset_has(&ov, n->path) && m != NULL) {
+			/* An override stays as written. */
+			if (b == NULL || !same_rec(&b->rec, n))
+				tell(u, JAIL_KEPT, n->path, NULL, NULL);
+			if (out_add(u, &m->rec, NULL) == -1)
+				goto nomem;
+			continue;
+		}
+		if (!changed && b != NULL && same_rec(&b->rec, n)) {
+			/* A directory takes the new template's times. */
+			if (n->type == 'd' && pathset_add(&u->dirs,
+			    n->path) == -1)
+				goto nomem;
+			if (out_add(u, n, m != NULL ? m->rec.strategy :
+			    NULL) == -1)
+				goto nomem;
+			continue;
+		}
+		if (!changed) {
+			if (strcmp(n->path, ".") == 0) {
+				used = STRATEGY_MKDIR;
+				if (pathset_add(&u->dirs, ".") == -1)
+					goto nomem;
+			} else if ((used = put_entry(u, u->tree, n, NULL)) ==
+			    STRATEGY_NONE) {
+				say(u->ops, errno == ESTALE ? JE_CHANGED :
+				    JE_COPY, errno, u->jail, n->path, NULL);
+				u->errors++;
+				continue;
+			}
+			tell(u, b != NULL ? JAIL_FOLLOWED : JAIL_NEW, n->path,
+			    NULL, NULL);
+			if (out_add(u, n, policy_strategy_name(used)) == -1)
+				goto nomem;
+			continue;
+		}
+		/* The jail changed it: kept; the manifest says the template. */
+		if (b != NULL && same_rec(&b->rec, n)) {
+			tell(u, JAIL_KEPT, n->path, NULL, NULL);
+		} else {
+			o = beside(u, u->old, b != NULL ? &b->rec : NULL,
+			    ".jailclone-old");
+			nw = beside(u, u->tree, n, ".jailclone-new");
+			tell(u, JAIL_CONFLICT, n->path, o, nw);
+			free(o);
+			free(nw);
+			u->conflicts++;
+		}
+		if (out_add(u, n, m != NULL ? m->rec.strategy : NULL) == -1)
+			goto nomem;
+	}
+	/* Gone from the template: deepest first. */
+	{
+		struct pathset gone;
+
+		memset(&gone, 0, sizeof(gone));
+		for (i = 0; i < base.alloc; i++)
+			if (base.v[i].path != NULL && !base.v[i].seen &&
+			    pathset_add(&gone, base.v[i].path) == -1)
+				goto nomem;
+		qsort(gone.v, gone.n, sizeof(*gone.v), depth_cmp);
+		for (i = gone.n; i-- > 0;) {
+			b = held_get(&base, gone.v[i]);
+			if (pathset_has(&ov, b->path)) {
+				m = held_get(&mine, b->path);
+				if (m != NULL && out_add(u, &m->rec, NULL) == -1) {
+					pathset_free(&gone);
+					goto nomem;
+				}
+				continue;
+			}
+			if (pathset_has(&drift, b->path)) {
+				tell(u, JAIL_CONFLICT, b->path, NULL, NULL);
+				u->conflicts++;
+				continue;
+			}
+			if (drop_entry(u, &b->rec) == -1) {
+				say(u->ops, JE_REMOVE, errno, u->jail, b->path,
+				    NULL);
+				u->errors++;
+				continue;
+			}
+			tell(u, JAIL_GONE, b->path, NULL, NULL);
+		}
+		pathset_free(&gone);
+	}
+	/* Overrides of paths neither template has. */
+	for (i = 0; i < ov.n; i++)
+		if (held_get(&next, ov.v[i]) == NULL && held_get(&base,
+		    ov.v[i]) == NULL && (m = held_get(&mine, ov.v[i])) !=
+		    NULL && out_add(u, &m->rec, NULL) == -1)
+			goto nomem;
+	qsort(u->dirs.v, u->dirs.n, sizeof(*u->dirs.v), depth_cmp);
+	dir_times(u, &next);
+	/* The new records, base and configuration. */
+	qsort(u->out, u->nout, sizeof(*u->out), held_cmp);
+	if ((path = meta_path(p, MANIFEST)) == NULL ||
+	    manifest_create(&w, path) == -1) {
+		say(u->ops, JE_RECORDS, errno, u->jail, NULL, NULL);
+		goto out;
+	}
+	for (i = 0; i < u->nout; i++)
+		if (manifest_add(&w, &u->out[i].rec) == -1)
+			break;
+	if (i < u->nout || manifest_commit(&w) == -1) {
+		if (i < u->nout)
+			manifest_abort(&w);
+		say(u->ops, JE_RECORDS, errno, u->jail, NULL, NULL);
+		goto out;
+	}
+	free(path);
+	path = NULL;
+	{
+		struct making mk;
+
+		memset(&mk, 0, sizeof(mk));
+		mk.p = *p;
+		if (keep_base(&mk, t) == -1)
+			goto records;
+	}
+	free(c->template);
+	free(c->tree);
+	free(c->store);
+	free(c->updated);
+	utc_now(when, sizeof(when));
+	c->template = strdup(t->path);
+	c->tree = strdup(t->tree);
+	c->store = t->id ? strdup(t->id) : NULL;
+	c->updated = strdup(when);
+	c->kind = t->kind;
+	if (c->template == NULL || conf_write(p, c) == -1)
+		goto records;
+	rc = 0;
+	goto out;
+records:
+	say(u->ops, JE_RECORDS, errno, u->jail, NULL, NULL);
+	goto out;
+nomem:
+	say(u->ops, JE_NOMEM, ENOMEM, u->jail, NULL, NULL);
+out:
+	free(order);
+	free(path);
+	pathset_free(&drift);
+	pathset_free(&ov);
+	held_free(&base);
+	held_free(&mine);
+	held_free(&next);
+	return rc;
+}
+
+int
+jail_update(const char *template, const char *const *jails, size_t n,
+    const struct jail_create_opts *o, const struct jail_update_ops *uops,
+    const struct jail_ops *ops)
+{
+	struct template t;
+	struct updating u;
+	struct place *pl;
+	struct conf c;
+	size_t i, first;
+	int rc = 0;
+
+	if ((pl = calloc(n, sizeof(*pl))) == NULL) {
+		say(ops, JE_NOMEM, ENOMEM, NULL, NULL, NULL);
+		return 1;
+	}
+	for (i = 0, first = n; i < n; i++) {
+		if (place_open(&pl[i], jails[i], false, o->wait ? LOCK_WAIT :
+		    LOCK_TRY, ops) == -1) {
+			rc = 1;
+			continue;
+		}
+		if (faccessat(pl[i].jfd, CONF, F_OK, AT_SYMLINK_NOFOLLOW) ==
+		    -1) {
+			say(ops, JE_NOT_JAIL, 0, jails[i], NULL, NULL);
+			place_close(&pl[i]);
+			rc = 1;
+			continue;
+		}
+		if (first == n)
+			first = i;
+	}
+	if (first == n) {
+		free(pl);
+		return rc;
+	}
+	if (template_open(&t, template, o, &pl[first], ops) == -1) {
+		template_free(&t);
+		for (i = 0; i < n; i++)
+			place_close(&pl[i]);
+		free(pl);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (pl[i].jfd < 0)
+			continue;
+		memset(&u, 0, sizeof(u));
+		u.jail = jails[i];
+		u.ops = ops;
+		u.uops = uops;
+		u.tree = t.fd;
+		u.old = -1;
+		u.root = open_root(&pl[i]);
+		if (u.root == -1 || conf_read(pl[i].jfd, &c) == -1) {
+			say(ops, JE_NOT_JAIL, errno, jails[i], NULL, NULL);
+			if (u.root != -1)
+				close(u.root);
+			rc = 1;
+			continue;
+		}
+		if (c.tree != NULL)
+			u.old = open(c.tree, O_RDONLY | O_DIRECTORY |
+			    O_CLOEXEC);
+		if (update_one(&u, &pl[i], &c, &t, o->jobs) == -1 ||
+		    u.errors > 0)
+			rc = 1;
+		else if (u.conflicts > 0 && rc == 0)
+			rc = 2;
+		else if (ops->done != NULL)
+			ops->done(ops->arg, jails[i], c.mode);
+		for (size_t k = 0; k < u.nout; k++) {
+			free(u.out[k].path);
+			free(u.out[k].target);
+		}
+		free(u.out);
+		pathset_free(&u.dirs);
+		conf_free(&c);
+		close(u.root);
+		if (u.old != -1)
+			close(u.old);
+	}
+	for (i = 0; i < n; i++)
+		place_close(&pl[i]);
+	free(pl);
+	template_free(&t);
 	return rc;
 }

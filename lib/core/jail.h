@@ -149,6 +149,39 @@ int	jail_verify(const char *, bool, unsigned, bool,
 	    const struct jail_verify_ops *, const struct jail_ops *,
 	    struct jail_verify_stats *);
 
+/* What update did to one path. */
+enum jail_change {
+	JAIL_FOLLOWED,		/* changed as the template changed */
+	JAIL_NEW,		/* new in the template, added */
+	JAIL_GONE,		/* gone from the template, removed */
+	JAIL_KEPT,		/* changed in the jail only: kept */
+	JAIL_CONFLICT		/* changed in both: the jail's kept */
+};
+
+struct jail_update_ops {
+	/*
+	 * One path: for a conflict, old and new are the paths in the jail
+	 * where the old and the new template's versions were put (NULL when
+	 * there was none to put).
+	 */
+	void	(*change)(void *, const char *jail, enum jail_change,
+		    const char *path, const char *old, const char *new);
+	void	*arg;
+};
+
+/*
+ * Move each jail to the template tmpl (as jail_create takes it; opts:
+ * store, jobs, wait): what the jail never changed follows it; what the
+ * jail changed (or overrode) is kept, and where the template changed it
+ * too, it is a conflict, with both templates' versions put beside it as
+ * PATH.jailclone-old and PATH.jailclone-new.  Returns 0 when every jail
+ * was updated without conflict, 2 when some had conflicts, 1 when some
+ * could not be updated (reported), -1 when the template cannot be used.
+ */
+int	jail_update(const char *, const char *const *, size_t,
+	    const struct jail_create_opts *, const struct jail_update_ops *,
+	    const struct jail_ops *);
+
 /* One jail as list shows it. */
 struct jail_info {
 	const char	*name;		/* the jail's name in DIR */
