@@ -6,7 +6,7 @@
 # A command comes first, then that command's options, then its operands:
 # options are offered only before the first operand or "--".
 
-_jailclone_commands='create verify du destroy list'
+_jailclone_commands='create verify update du destroy list'
 
 _jailclone_modes='auto snapshot reflink hardlink copy'
 
@@ -35,6 +35,8 @@ _jailclone_opts()
         create) echo '-m --mode= --store= --shared= --private= --hostname=
             --set= --copy-in= -j --jobs= -v --verbose --wait --help' ;;
         verify) echo '--json --fast -j --jobs= --wait --help' ;;
+        update) echo '--template= -v --verbose --store= -j --jobs= --wait
+            --help' ;;
         du) echo '--json -h --human-readable --help' ;;
         destroy) echo '-v --verbose --wait --help' ;;
         list) echo '--json --help' ;;
@@ -47,6 +49,10 @@ _jailclone_value()
     case $1 in
         -m | --mode)
             mapfile -t COMPREPLY < <(compgen -W "$_jailclone_modes" -- "$cur")
+            ;;
+        --template)
+            # A directory or an archive.
+            _jailclone_files
             ;;
         --store | --shared | --private)
             _jailclone_files -d
@@ -104,7 +110,7 @@ _jailclone()
     fi
     local cmd=${words[1]}
     case $cmd in
-        create | verify | du | destroy | list) ;;
+        create | verify | update | du | destroy | list) ;;
         *)
             COMPREPLY=()
             return 0
@@ -155,8 +161,8 @@ _jailclone()
                 # "--opt" "=" "value" split by readline: skip the value.
                 skip=true
                 ;;
-            -m | --mode | --store | --shared | --private | --hostname | \
-                --set | --copy-in | -j | --jobs)
+            -m | --mode | --template | --store | --shared | --private | \
+                --hostname | --set | --copy-in | -j | --jobs)
                 # The value follows, unless readline split off "=".
                 if [[ ${words[i + 1]-} != = ]]; then
                     skip=true
@@ -213,7 +219,7 @@ _jailclone()
             # The template: a directory or an archive.
             _jailclone_files
             ;;
-        create:* | verify:* | du:* | destroy:* | list:0)
+        create:* | verify:* | update:* | du:* | destroy:* | list:0)
             _jailclone_files -d
             ;;
         *)

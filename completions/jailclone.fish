@@ -30,7 +30,7 @@ function __fish_jailclone_nargs
         switch $t
             case --
                 set ddash 1
-            case -j -m --jobs --mode --store --shared --private --hostname --set --copy-in
+            case -j -m --jobs --mode --template --store --shared --private --hostname --set --copy-in
                 set skip 1
             case -
                 set n (math $n + 1)
@@ -71,10 +71,11 @@ complete -c jailclone -f
 
 complete -c jailclone -n __fish_jailclone_needs_command -a create -d 'Make jails from a template'
 complete -c jailclone -n __fish_jailclone_needs_command -a verify -d 'Compare jails with their manifests'
+complete -c jailclone -n __fish_jailclone_needs_command -a update -d 'Move jails to a new template, keeping their changes'
 complete -c jailclone -n __fish_jailclone_needs_command -a du -d 'Measure what jails use'
 complete -c jailclone -n __fish_jailclone_needs_command -a destroy -d 'Remove jails and their records'
 complete -c jailclone -n __fish_jailclone_needs_command -a list -d 'List the jails of a directory'
-complete -c jailclone -n '__fish_jailclone_needs_command; or __fish_jailclone_opts_for create; or __fish_jailclone_opts_for verify; or __fish_jailclone_opts_for du; or __fish_jailclone_opts_for destroy; or __fish_jailclone_opts_for list' -l help -d 'Display help and exit'
+complete -c jailclone -n '__fish_jailclone_needs_command; or __fish_jailclone_opts_for create; or __fish_jailclone_opts_for verify; or __fish_jailclone_opts_for update; or __fish_jailclone_opts_for du; or __fish_jailclone_opts_for destroy; or __fish_jailclone_opts_for list' -l help -d 'Display help and exit'
 complete -c jailclone -n __fish_jailclone_needs_command -l version -d 'Display version information and exit'
 
 # create [OPTION]... TEMPLATE JAIL...
@@ -101,6 +102,13 @@ complete -c jailclone -n '__fish_jailclone_opts_for verify' -l fast -d 'Compare 
 complete -c jailclone -n '__fish_jailclone_opts_for verify' -s j -l jobs -x -d 'Hash with N threads'
 complete -c jailclone -n '__fish_jailclone_opts_for verify' -l wait -d 'Wait for a jail in use instead of failing'
 
+# update --template=TEMPLATE [-v] [--store=DIR] [-j N] [--wait] JAIL...
+complete -c jailclone -n '__fish_jailclone_opts_for update' -l template -r -F -d 'The new template (directory or archive)'
+complete -c jailclone -n '__fish_jailclone_opts_for update' -s v -l verbose -d 'Name each jail done and each path changed'
+complete -c jailclone -n '__fish_jailclone_opts_for update' -l store -x -a '(__fish_jailclone_dirs)' -d 'Where archives are unpacked'
+complete -c jailclone -n '__fish_jailclone_opts_for update' -s j -l jobs -x -d 'Update N jails at a time'
+complete -c jailclone -n '__fish_jailclone_opts_for update' -l wait -d 'Wait for a jail or the store in use instead of failing'
+
 # du [--json] [-h] JAIL...
 complete -c jailclone -n '__fish_jailclone_opts_for du' -l json -d 'One JSON document on standard output'
 complete -c jailclone -n '__fish_jailclone_opts_for du' -s h -l human-readable -d 'Sizes in K, M, G'
@@ -109,7 +117,7 @@ complete -c jailclone -n '__fish_jailclone_opts_for du' -s h -l human-readable -
 complete -c jailclone -n '__fish_jailclone_opts_for destroy' -s v -l verbose -d 'Name each jail done'
 complete -c jailclone -n '__fish_jailclone_opts_for destroy' -l wait -d 'Wait for a jail in use instead of failing'
 
-complete -c jailclone -n '__fish_jailclone_operand verify 0 +; or __fish_jailclone_operand du 0 +; or __fish_jailclone_operand destroy 0 +' -x -a '(__fish_jailclone_dirs)'
+complete -c jailclone -n '__fish_jailclone_operand verify 0 +; or __fish_jailclone_operand update 0 +; or __fish_jailclone_operand du 0 +; or __fish_jailclone_operand destroy 0 +' -x -a '(__fish_jailclone_dirs)'
 
 # list [--json] [DIR]
 complete -c jailclone -n '__fish_jailclone_opts_for list' -l json -d 'One JSON document on standard output'
