@@ -97,23 +97,6 @@ need_ext4() {
 }
 
 # --- corpora, made once and kept in BENCH_DIR ----------------------------
-minbase_tree() {
-	local mirror=${MIRROR:-}
-	[ -f "$BENCH_DIR/.minbase.done" ] && return
-	if [ -z "$mirror" ]; then
-		mirror=$(grep -rhE '^[[:space:]]*(URIs:|deb )' \
-		    /etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null |
-		    grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 || true)
-		mirror=${mirror% }
-		mirror=${mirror:-http://deb.debian.org/debian}
-	fi
-	echo "debootstrap --variant=minbase bookworm from $mirror ..." >&2
-	rm -rf "$MINBASE"
-	debootstrap --variant=minbase bookworm "$MINBASE" "$mirror" >&2 ||
-		die "debootstrap failed"
-	touch "$BENCH_DIR/.minbase.done"
-}
-
 GEN=$W/manifest-bench
 generator() {
 	[ -x "$GEN" ] && [ "$GEN" -nt "$ROOT/bench/manifest-bench.c" ] && return

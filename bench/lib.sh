@@ -116,6 +116,9 @@ bench() {
 			printf "| `%s` | %.3f | %.3f | %.3f | %.2f | %.1f |\n",
 			    n, m, a, b, m / bm, r / 1024 }'
 	done
+	# For the caller: the last command's median.
+	# shellcheck disable=SC2034
+	BENCH_LAST_MEDIAN=$med
 }
 
 # machine: one line describing where this runs.
@@ -129,14 +132,14 @@ machine() {
 # built elsewhere), else the commit of this tree and whether it had
 # uncommitted changes (the build is not checked against it).
 revision() {
-	local r
+	local r bin=${1:-$XSYNC}
 	if [ -n "${XSYNC_REV:-}" ]; then
 		r=$XSYNC_REV
 	else
 		r=$(git -C "$ROOT" describe --always --dirty 2>/dev/null) ||
 			r=unknown
 	fi
-	echo "$r, $XSYNC ($(date -u -r "$XSYNC" +'built %Y-%m-%dT%H:%MZ' 2>/dev/null))"
+	echo "$r, $bin ($(date -u -r "$bin" +'built %Y-%m-%dT%H:%MZ' 2>/dev/null))"
 }
 
 # load: the load averages, to tell a quiet machine from a busy one.
@@ -197,4 +200,24 @@ same_tree() {
 		    <("$XSYNC" manifest "$2" | cut -f1-7,9-) | head >&2
 		die "$1 and $2 differ (above)"
 	fi
+}
+
+# minbase_tree: a Debian 12 minbase tree (debootstrap) in $MINBASE, made
+# once (BENCH_DIR/.minbase.done says it is complete); MIRROR overrides the
+# mirror found in the apt sources.
+minbase_tree() {
+	local mirror=${MIRROR:-}
+	[ -f "$BENCH_DIR/.minbase.done" ] && return
+	if [ -z "$mirror" ]; then
+		mirror=$(grep -rhE '^[[:space:]]*(URIs:|deb )' \
+		    /etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null |
+		    grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 || true)
+		mirror=${mirror% }
+		mirror=${mirror:-http://deb.debian.org/debian}
+	fi
+	echo "debootstrap --variant=minbase bookworm from $mirror ..." >&2
+	rm -rf "$MINBASE"
+	debootstrap --variant=minbase bookworm "$MINBASE" "$mirror" >&2 ||
+		die "debootstrap failed"
+	touch "$BENCH_DIR/.minbase.done"
 }

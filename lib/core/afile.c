@@ -35,6 +35,7 @@ afile_create(struct afile *f, const char *path)
 	f->fp = NULL;
 	f->tmp = NULL;
 	f->unnamed = false;
+	f->nosync = false;
 	if ((f->path = strdup(path)) == NULL)
 		return -1;
 	/*
@@ -140,7 +141,8 @@ afile_commit(struct afile *f)
 {
 	int e = 0, rc = 0;
 
-	if (fflush(f->fp) == EOF || fsync(fileno(f->fp)) == -1) {
+	if (fflush(f->fp) == EOF || (!f->nosync &&
+	    fsync(fileno(f->fp)) == -1)) {
 		rc = -1;
 		e = errno;
 	}
@@ -157,7 +159,7 @@ afile_commit(struct afile *f)
 		rc = -1;
 		e = errno;
 	}
-	if (rc == 0 && fsync_dir(f->path) == -1) {
+	if (rc == 0 && !f->nosync && fsync_dir(f->path) == -1) {
 		rc = -1;
 		e = errno;
 	}

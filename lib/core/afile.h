@@ -16,6 +16,7 @@ struct afile {
 	char		*path;		/* the final name */
 	char		*tmp;		/* its temporary name, if it has one */
 	bool		 unnamed;	/* O_TMPFILE: named only at commit */
+	bool		 nosync;	/* the caller flushes: no fsync */
 };
 
 /* The directory part of path ("." or "/" at the ends), or NULL. */
@@ -25,8 +26,10 @@ char	*afile_dir(const char *);
 int	afile_create(struct afile *, const char *);
 
 /*
- * Flush, fsync, close, rename into place and fsync the directory.  Returns
- * 0, or -1 with errno (the temporary file is removed).
+ * Flush, fsync, close, rename into place and fsync the directory (no
+ * fsync when nosync was set: the caller flushes the filesystem before
+ * anything depends on the file).  Returns 0, or -1 with errno (the
+ * temporary file is removed).
  */
 int	afile_commit(struct afile *);
 

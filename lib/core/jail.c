@@ -135,33 +135,31 @@ beneath(int rootfd, const char *path, int flags)
 	return fd;
 }
 
-/* The last component of path and its directory, split into dir. */
+/*
+ * Split path into its directory ("." or "/" at the ends) and its last
+ * component, both malloc'd, trailing slashes dropped.  Returns 0 or -1.
+ */
 static int
-split(const char *path, char **dir, const char **name)
+split(const char *path, char **dir, char **name)
 {
-	char *d;
-	size_t n = strlen(path);
+	size_t n = strlen(path), k;
 
 	while (n > 1 && path[n - 1] == '/')
 		n--;
-	if ((d = strndup(path, n)) == NULL)
-		return -1;
-	if ((*name = strrchr(d, '/')) == NULL) {
-		*name = path + (size_t)0;
-		free(d);
-		if ((d = strdup(".")) == NULL)
-			return -1;
-		*dir = d;
-		*name = path;
-		return 0;
+	for (k = n; k > 0 && path[k - 1] != '/'; k--)
+		;
+	*name = strndup(path + k, n - k);
+	if (k == 0)
+		*dir = strdup(".");
+	else {
+		while (k > 1 && path[k - 1] == '/')
+			k--;
+		*dir = strndup(path, k);
 	}
-	*dir = d;
-	d[*name - d] = '\0';
-	*name = path + (*name - d) + 1;
-	if (*dir[0] == '\0') {
-		free(d);
-		if ((*dir = strdup("/")) == NULL)
-			return -1;
+	if (*name == NULL || *dir == NULL) {
+		free(*name);
+		free(*dir);
+		return -1;
 	}
 	return 0;
 }
@@ -203,8 +201,7 @@ static int
 place_open(struct place *p, const char *jail, bool make, int lockmode,
     const struct jail_ops *ops)
 {
-	const char *name;
-	char lock[NAME_MAX + 8];
+	char lock[NAME_MAX + 8], *name = NULL;
 
 	memset(p, 0, sizeof(*p));
 	p->jail = jail;
@@ -214,19 +211,14 @@ place_open(struct place *p, const char *jail, bool make, int lockmode,
 		return -1;
 	}
 	if (*name == '\0' || strcmp(name, ".") == 0 ||
-	    strcmp(name, "..") == 0 || strlen(name) > NAME_MAX - 8 ||
-	    strchr(name, '/') != NULL || strcmp(name, META_DIR) == 0) {
+	    strcmp(name, "..") == 0 || strcmp(name, "/") == 0 ||
+	    strlen(name) > NAME_MAX - 8 || strcmp(name, META_DIR) == 0) {
 		say(ops, JE_NOT_JAIL, EINVAL, jail, NULL, NULL);
+		free(name);
 		goto fail;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	{
-		/* The name without the slashes that may follow it. */
-		char *s = strchr(p->name, '/');
-
-		if (s != NULL)
-			*s = '\0';
-	}
+	free(name);
 	p->dfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dfd == -1) {
 		say(ops, JE_NOT_JAIL, errno, jail, p->dir, NULL);
@@ -475,7 +467,7 @@ struct making {
 	char		*root;		/* the partial tree's path */
 	enum jail_mode	 mode;		/* the mode used */
 	unsigned	 copy_errors;
-	pthread_mutex_t	*lock;		/* around reports */
+	bool		 made;		/* complete, to be named */
 };
 
 static void
@@ -628,8 +620,7 @@ write_override(int rootfd, const struct jail_override *given,
 static int
 put_override(int rootfd, const struct jail_override *ov, struct written *w)
 {
-	char tmp[64], *dir = NULL, buf[65536];
-	const char *name;
+	char tmp[64], *dir = NULL, *name = NULL, buf[65536];
 	struct timespec ts[2];
 	struct stat dst, pst;
 	struct hash h;
@@ -640,16 +631,19 @@ put_override(int rootfd, const struct jail_override *ov, struct written *w)
 	if (split(ov->path, &dir, &name) == -1)
 		return -1;
 	if (*name == '\0' || strcmp(name, "..") == 0 ||
-	    strcmp(name, ".") == 0) {
+	    strcmp(name, ".") == 0 || strcmp(name, "/") == 0) {
 		free(dir);
+		free(name);
 		errno = EINVAL;
 		return -1;
 	}
 	dfd = beneath(rootfd, dir[0] == '/' ? dir + 1 : dir,
 	    O_RDONLY | O_DIRECTORY);
 	free(dir);
-	if (dfd == -1)
+	if (dfd == -1) {
+		free(name);
 		return -1;
+	}
 	if (fstat(dfd, &pst) == -1)
 		goto fail;
 	if (ov->from != NULL && (src = open(ov->from, O_RDONLY | O_NOCTTY |
@@ -700,6 +694,7 @@ put_override(int rootfd, const struct jail_override *ov, struct written *w)
 	w->rec.size = (uint64_t)dst.st_size;
 	w->rec.mtime = dst.st_mtim;
 	w->rec.strategy = "bytecopy";
+	free(name);
 	return 0;
 fail_hash:
 	hash_free(&h);
@@ -712,6 +707,7 @@ fail:
 	if (src != -1)
 		close(src);
 	close(dfd);
+	free(name);
 	errno = e;
 	return -1;
 }
@@ -748,6 +744,8 @@ write_records(struct making *mk, const char *base, struct written *w,
 		e = errno ? errno : ENOMEM;
 		goto out;
 	}
+	/* One flush of the filesystem before the jails get their names. */
+	out.out.nosync = true;
 	while ((r = manifest_next(&rd, &rec)) == 1) {
 		while (i < nw && (c = scan_pathcmp(w[i].path, rec.path)) <= 0) {
 			w[i].rec.path = w[i].path;
@@ -1140,7 +1138,7 @@ conf_free(struct conf *c)
 
 /* Write the configuration c as the jail's jail.conf, atomically. */
 static int
-conf_write(const struct place *p, const struct conf *c)
+conf_write(const struct place *p, const struct conf *c, bool nosync)
 {
 	const char *keys[] = { "template", "tree", "hostname" };
 	const char *vals[] = { c->template, c->tree, c->hostname };
@@ -1155,6 +1153,7 @@ conf_write(const struct place *p, const struct conf *c)
 		return -1;
 	}
 	free(path);
+	a.nosync = nosync;
 	fprintf(a.fp, "# jailclone 1\n");
 	for (i = 0; i < 3; i++) {
 		if (vals[i] == NULL)
@@ -1225,7 +1224,7 @@ write_conf(struct making *mk, const struct template *t)
 	}
 	c.overrides = ov;
 	c.nov = n;
-	rc = conf_write(&mk->p, &c);
+	rc = conf_write(&mk->p, &c, true);
 out:
 	for (i = 0; i < n; i++)
 		free(ov[i]);
@@ -1257,6 +1256,7 @@ keep_base(struct making *mk, const struct template *t)
 			free(to);
 			return -1;
 		}
+		a.nosync = true;
 		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 			fwrite(buf, 1, n, a.fp);
 		rc = ferror(in) ? -1 : afile_commit(&a);
@@ -1268,7 +1268,35 @@ keep_base(struct making *mk, const struct template *t)
 	return rc;
 }
 
-/* Make one jail.  Returns 0, or -1 after reporting. */
+/* Undo what make_one did for a jail that will not get its name. */
+static void
+unmake(struct making *mk)
+{
+	(void)remove_any(mk->p.jfd, PARTIAL);
+	(void)unlinkat(mk->p.jfd, MANIFEST, 0);
+	(void)unlinkat(mk->p.jfd, BASE, 0);
+	(void)unlinkat(mk->p.jfd, CONF, 0);
+	(void)unlinkat(mk->p.mfd, mk->p.name, AT_REMOVEDIR);
+}
+
+/* Give a made jail its name.  Returns 0, or -1 after reporting. */
+static int
+publish(struct making *mk)
+{
+	if (renameat2(mk->p.jfd, PARTIAL, mk->p.dfd, mk->p.name,
+	    RENAME_NOREPLACE) == -1) {
+		say(mk->ops, errno == EEXIST ? JE_EXISTS : JE_COPY, errno,
+		    mk->p.jail, NULL, NULL);
+		unmake(mk);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make one jail under its partial name, with its records.  Returns 0, or
+ * -1 after reporting.
+ */
 static int
 make_one(struct making *mk, const struct template *t, unsigned jobs)
 {
@@ -1346,12 +1374,6 @@ make_one(struct making *mk, const struct template *t, unsigned jobs)
 	}
 	close(rfd);
 	rfd = -1;
-	if (renameat2(mk->p.jfd, PARTIAL, mk->p.dfd, mk->p.name,
-	    RENAME_NOREPLACE) == -1) {
-		say(mk->ops, errno == EEXIST ? JE_EXISTS : JE_COPY, errno,
-		    mk->p.jail, NULL, NULL);
-		goto fail;
-	}
 	for (i = 0; i < nw; i++)
 		free(w[i].path);
 	free(w);
@@ -1363,11 +1385,7 @@ fail:
 	for (i = 0; i < nw; i++)
 		free(w[i].path);
 	free(w);
-	(void)remove_any(mk->p.jfd, PARTIAL);
-	(void)unlinkat(mk->p.jfd, MANIFEST, 0);
-	(void)unlinkat(mk->p.jfd, BASE, 0);
-	(void)unlinkat(mk->p.jfd, CONF, 0);
-	(void)unlinkat(mk->p.mfd, mk->p.name, AT_REMOVEDIR);
+	unmake(mk);
 	errno = e;
 	return -1;
 }
@@ -1415,12 +1433,8 @@ create_worker(void *arg)
 		if (i >= cj->n)
 			return NULL;
 		mk = &cj->v[i];
-		if (mk->p.jfd < 0 || make_one(mk, cj->t, cj->jobs) == -1) {
-			pthread_mutex_lock(&cj->mu);
-			cj->failed++;
-			pthread_mutex_unlock(&cj->mu);
-		} else if (mk->ops->done != NULL)
-			mk->ops->done(mk->ops->arg, mk->p.jail, mk->mode);
+		if (mk->p.jfd >= 0 && make_one(mk, cj->t, cj->jobs) == 0)
+			mk->made = true;
 	}
 }
 
@@ -1489,6 +1503,35 @@ jail_create(const char *template, const char *const *jails, size_t n,
 		pthread_join(th[--made], NULL);
 	free(th);
 	pthread_mutex_destroy(&cj.mu);
+	/*
+	 * The jails and their records reach the disk before any gets its
+	 * name: one flush per filesystem rather than one per file.
+	 */
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		size_t j;
+		bool done = false;
+
+		if (!cj.v[i].made || fstat(cj.v[i].p.jfd, &st) == -1)
+			continue;
+		for (j = 0; j < i && !done; j++) {
+			struct stat other;
+
+			done = cj.v[j].made && fstat(cj.v[j].p.jfd,
+			    &other) == 0 && other.st_dev == st.st_dev;
+		}
+		if (!done && syncfs(cj.v[i].p.jfd) == -1) {
+			say(ops, JE_RECORDS, errno, cj.v[i].p.jail, NULL, NULL);
+			cj.v[i].made = false;
+			unmake(&cj.v[i]);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (!cj.v[i].made || publish(&cj.v[i]) == -1)
+			cj.failed++;
+		else if (ops->done != NULL)
+			ops->done(ops->arg, cj.v[i].p.jail, cj.v[i].mode);
+	}
 	rc = cj.failed > 0 ? 1 : 0;
 	for (i = 0; i < n; i++) {
 		place_close(&cj.v[i].p);
@@ -2930,7 +2973,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 	c->store = t->id ? strdup(t->id) : NULL;
 	c->updated = strdup(when);
 	c->kind = t->kind;
-	if (c->template == NULL || conf_write(p, c) == -1)
+	if (c->template == NULL || conf_write(p, c, false) == -1)
 		goto records;
 	rc = 0;
 	goto out;
