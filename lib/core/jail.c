@@ -10,9 +10,11 @@
 
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +22,6 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/openat2.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1413,29 +1414,123 @@ struct create_job {
 	const struct template *t;
 	struct making	*v;
 	size_t		 n;
-	size_t		 next;
 	unsigned	 jobs;
 	unsigned	 failed;
-	pthread_mutex_t	 mu;
 };
 
-static void *
-create_worker(void *arg)
+/* Make every k-th jail from the first one, in this process. */
+static void
+make_here(struct create_job *cj, size_t first, unsigned k)
 {
-	struct create_job *cj = arg;
 	struct making *mk;
 	size_t i;
 
-	for (;;) {
-		pthread_mutex_lock(&cj->mu);
-		i = cj->next++;
-		pthread_mutex_unlock(&cj->mu);
-		if (i >= cj->n)
-			return NULL;
+	for (i = first; i < cj->n; i += k) {
 		mk = &cj->v[i];
 		if (mk->p.jfd >= 0 && make_one(mk, cj->t, cj->jobs) == 0)
 			mk->made = true;
 	}
+}
+
+/* What a worker process tells of one jail. */
+struct made_msg {
+	uint32_t	 index;
+	uint8_t		 made;
+	uint8_t		 mode;
+};
+
+/*
+ * Several jails at a time, in k processes rather than threads: threads
+ * of one process making files contend on its file table, and share
+ * nothing else the work needs.  Worker w makes every k-th jail from the
+ * w-th and tells the parent, through a pipe, which it made and how; a
+ * jail no worker told of is undone.
+ */
+static void
+make_forked(struct create_job *cj, unsigned k, const struct jail_ops *ops)
+{
+	struct made_msg msg;
+	struct making *mk;
+	pid_t *pid, parent;
+	int *rfd, pfd[2], st;
+	bool *told;
+	unsigned w, started = 0;
+	size_t i;
+	ssize_t r;
+
+	pid = calloc(k, sizeof(*pid));
+	rfd = calloc(k, sizeof(*rfd));
+	told = calloc(cj->n, sizeof(*told));
+	if (pid == NULL || rfd == NULL || told == NULL) {
+		free(pid);
+		free(rfd);
+		free(told);
+		make_here(cj, 0, 1);
+		return;
+	}
+	fflush(NULL);
+	parent = getpid();
+	for (w = 0; w < k; w++) {
+		if (pipe2(pfd, O_CLOEXEC) == -1)
+			break;
+		if ((pid[w] = fork()) == 0) {
+			/* Killed with the parent: its locks go with it. */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+			    getppid() != parent)
+				_exit(1);
+			close(pfd[0]);
+			for (i = w; i < cj->n; i += k) {
+				mk = &cj->v[i];
+				memset(&msg, 0, sizeof(msg));
+				msg.index = (uint32_t)i;
+				if (mk->p.jfd >= 0 && make_one(mk, cj->t,
+				    cj->jobs) == 0) {
+					msg.made = 1;
+					msg.mode = (uint8_t)mk->mode;
+				}
+				if (write(pfd[1], &msg, sizeof(msg)) !=
+				    (ssize_t)sizeof(msg))
+					_exit(1);
+			}
+			_exit(0);
+		}
+		close(pfd[1]);
+		if (pid[w] == -1) {
+			close(pfd[0]);
+			break;
+		}
+		rfd[w] = pfd[0];
+	}
+	started = w;
+	/* The share of workers that could not start is made here. */
+	for (w = started; w < k; w++)
+		make_here(cj, w, k);
+	for (w = started; w < k; w++)
+		for (i = w; i < cj->n; i += k)
+			told[i] = true;
+	for (w = 0; w < started; w++) {
+		while ((r = read(rfd[w], &msg, sizeof(msg))) ==
+		    (ssize_t)sizeof(msg) || (r == -1 && errno == EINTR)) {
+			if (r == -1 || msg.index >= cj->n)
+				continue;
+			told[msg.index] = true;
+			cj->v[msg.index].made = msg.made != 0;
+			cj->v[msg.index].mode = (enum jail_mode)msg.mode;
+		}
+		close(rfd[w]);
+		while (waitpid(pid[w], &st, 0) == -1 && errno == EINTR)
+			;
+	}
+	for (i = 0; i < cj->n; i++) {
+		mk = &cj->v[i];
+		if (told[i] || mk->p.jfd < 0)
+			continue;
+		say(ops, JE_COPY, ECHILD, mk->p.jail, NULL, NULL);
+		unmake(mk);
+	}
+	free(pid);
+	free(rfd);
+	free(told);
 }
 
 static unsigned
@@ -1452,8 +1547,7 @@ jail_create(const char *template, const char *const *jails, size_t n,
 {
 	struct template t;
 	struct create_job cj;
-	pthread_t *th = NULL;
-	unsigned threads, k, made = 0;
+	unsigned threads, k;
 	size_t i;
 	int rc;
 
@@ -1487,22 +1581,14 @@ jail_create(const char *template, const char *const *jails, size_t n,
 	}
 	threads = o->jobs ? o->jobs : cpus();
 	k = threads < n ? threads : (unsigned)n;
-	/* One jail: its files on every thread; more: a jail per thread. */
+	/* One jail: its files on every thread; more: a jail per worker. */
 	cj.jobs = k > 1 ? 1 : threads;
 	cj.t = &t;
 	cj.n = n;
-	pthread_mutex_init(&cj.mu, NULL);
-	if (k > 1 && (th = calloc(k, sizeof(*th))) != NULL) {
-		for (made = 0; made < k; made++)
-			if (pthread_create(&th[made], NULL, create_worker,
-			    &cj) != 0)
-				break;
-	}
-	(void)create_worker(&cj);
-	while (made > 0)
-		pthread_join(th[--made], NULL);
-	free(th);
-	pthread_mutex_destroy(&cj.mu);
+	if (k > 1)
+		make_forked(&cj, k, ops);
+	else
+		make_here(&cj, 0, 1);
 	/*
 	 * The jails and their records reach the disk before any gets its
 	 * name: one flush per filesystem rather than one per file.
