@@ -6,7 +6,10 @@
 # Cases (CASES, in this order by default):
 #   xfs     20 jails from a directory template on XFS (reflink=1):
 #           cp -a --reflink=always TMPL JAIL, once per jail  vs
-#           jailclone create TMPL JAIL1 ... JAIL20
+#           jailclone create TMPL JAIL1 ... JAIL20; and the clone floor:
+#           two processes, each making half the jails one after the other
+#           with xcp -j1 -a --reflink=always (the same clones, nothing
+#           compared, no manifest, no flush)
 #   archive the same from a tar.zst of the template: tar -x into each jail
 #           vs jailclone create (its store already filled: the unpacking
 #           happens once, in the untimed warm-up)
@@ -21,7 +24,7 @@
 # the ratio to the first command's median, and the peak RSS.
 #
 # Environment: BENCH_DIR (default /var/tmp/xcp-bench), ROUNDS (default 5),
-# CASES, JAILS (default 20), JAILCLONE, XSYNC, MIRROR (for debootstrap),
+# CASES, JAILS (default 20), JAILCLONE, XSYNC, XCP, MIRROR (for debootstrap),
 # KEEP (keep the images).
 #
 # Usage: bench/jail.sh    (as root: it mounts loop filesystems)
@@ -31,6 +34,7 @@ export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAILCLONE=${JAILCLONE:-$ROOT/bin/jailclone}
 XSYNC=${XSYNC:-$ROOT/bin/xsync}
+XCP=${XCP:-$ROOT/bin/xcp}
 BENCH_DIR=${BENCH_DIR:-/var/tmp/xcp-bench}
 ROUNDS=${ROUNDS:-5}
 JAILS=${JAILS:-20}
@@ -57,6 +61,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -x "$JAILCLONE" ] || die "no $JAILCLONE: build first (make -j2)"
 [ -x "$XSYNC" ] || die "no $XSYNC: build first (make -j2)"
+[ -x "$XCP" ] || die "no $XCP: build first (make -j2)"
 
 mkdir -p "$BENCH_DIR" "$W"
 bench_lock "$BENCH_DIR"
@@ -127,8 +132,8 @@ for c in $CASES; do
 	else
 		cp -a "$MINBASE" "$TMPL"
 	fi
-	mkdir -p "$D/a" "$D/b"
-	DIRS=("$D/a" "$D/b")
+	mkdir -p "$D/a" "$D/b" "$D/c"
+	DIRS=("$D/a" "$D/b" "$D/c")
 	sync
 	CHECK=1
 	case $c in
@@ -140,10 +145,18 @@ for c in $CASES; do
 		# shellcheck disable=SC2046
 		run "jailclone check" "$(q "$JAILCLONE" create "$TMPL" $(jails "$D/b" j))"
 		after_run 1
+		# shellcheck disable=SC2016,SC2046 # expanded by the inner shell
+		FLOOR=$(q bash -c 'h=$(( ($# - 1) / 2 + 1 ))
+			for j in "${@:2:h-1}"; do "$0" -j1 -a --reflink=always "$1" "$j"; done &
+			for j in "${@:h+1}"; do "$0" -j1 -a --reflink=always "$1" "$j"; done
+			wait' "$XCP" "$TMPL" $(jails "$D/c" x))
+		run "floor check" "$FLOOR"
+		after_run 2
 		CHECK=0
 		bench "xfs: $JAILS jails from a directory on XFS" 0 \
 		    "cp -a --reflink=always, per jail" "$CP" \
-		    "jailclone create" "$(q "$JAILCLONE" create "$TMPL") $(jails "$D/b" j)"
+		    "jailclone create" "$(q "$JAILCLONE" create "$TMPL") $(jails "$D/b" j)" \
+		    "xcp -j1 in two processes (clone floor)" "$FLOOR"
 		;;
 	archive)
 		tar --numeric-owner --xattrs -C "$TMPL" -c . | zstd -q -o "$D/tmpl.tar.zst"

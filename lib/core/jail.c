@@ -363,29 +363,6 @@ remove_any(int dirfd, const char *name)
 	return remove_beneath(dirfd, name, sx.stx_mnt_id, &mounted);
 }
 
-/*
- * Records of the runner, by path: the strategy it used and what it saw
- * of the source, to check against the template's manifest.
- */
-struct seen {
-	char		*path;		/* "./a/b" */
-	enum strategy	 strategy;
-	mode_t		 mode;
-	uid_t		 uid;
-	gid_t		 gid;
-	off_t		 size;
-	struct timespec	 mtime;
-};
-
-struct seen_map {
-	struct seen	*v;
-	size_t		 n;
-	size_t		 alloc;		/* a power of two */
-	const char	*root;		/* the partial tree's path */
-	size_t		 rootlen;
-	int		 err;
-};
-
 static uint64_t
 str_hash(const char *s)
 {
@@ -396,8 +373,26 @@ str_hash(const char *s)
 	return h;
 }
 
-static struct seen *
-seen_slot(const struct seen_map *m, const char *path)
+/*
+ * Records by path: a manifest read whole (update), or what the runner
+ * reported of each entry (create).
+ */
+struct held {
+	char		*path;
+	char		*target;
+	char		 strategy[32];
+	struct manifest_record rec;
+	bool		 seen;		/* update: in the new template too */
+};
+
+struct held_map {
+	struct held	*v;		/* open addressing by path */
+	size_t		 n;
+	size_t		 alloc;
+};
+
+static struct held *
+held_slot(const struct held_map *m, const char *path)
 {
 	size_t i;
 
@@ -408,55 +403,80 @@ seen_slot(const struct seen_map *m, const char *path)
 	return &m->v[i];
 }
 
-static const struct seen *
-seen_get(const struct seen_map *m, const char *path)
+static struct held *
+held_get(const struct held_map *m, const char *path)
 {
-	const struct seen *s;
+	struct held *h;
 
 	if (m->alloc == 0)
 		return NULL;
-	s = seen_slot(m, path);
-	return s->path != NULL ? s : NULL;
-}
-
-static int
-seen_put(struct seen_map *m, const struct seen *in)
-{
-	struct seen *old = m->v, *s;
-	size_t n = m->alloc, i;
-
-	if (2 * (m->n + 1) > m->alloc) {
-		m->alloc = m->alloc ? 2 * m->alloc : 1024;
-		if ((m->v = calloc(m->alloc, sizeof(*m->v))) == NULL) {
-			m->v = old;
-			m->alloc = n;
-			return -1;
-		}
-		for (i = 0; i < n; i++)
-			if (old[i].path != NULL)
-				*seen_slot(m, old[i].path) = old[i];
-		free(old);
-	}
-	s = seen_slot(m, in->path);
-	if (s->path != NULL) {
-		free(s->path);
-		*s = *in;
-		return 0;
-	}
-	*s = *in;
-	m->n++;
-	return 0;
+	h = held_slot(m, path);
+	return h->path != NULL ? h : NULL;
 }
 
 static void
-seen_free(struct seen_map *m)
+held_free(struct held_map *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->alloc; i++)
+	for (i = 0; i < m->alloc; i++) {
 		free(m->v[i].path);
+		free(m->v[i].target);
+	}
 	free(m->v);
 	memset(m, 0, sizeof(*m));
+}
+
+/* Copy a record so that it outlives the reader. */
+static int
+held_fill(struct held *h, const struct manifest_record *r)
+{
+	memset(h, 0, sizeof(*h));
+	h->rec = *r;
+	h->path = strdup(r->path);
+	h->target = r->target ? strdup(r->target) : NULL;
+	if (h->path == NULL || (r->target != NULL && h->target == NULL)) {
+		free(h->path);
+		free(h->target);
+		return -1;
+	}
+	snprintf(h->strategy, sizeof(h->strategy), "%s",
+	    r->strategy ? r->strategy : "-");
+	h->rec.path = h->path;
+	h->rec.target = h->target;
+	h->rec.strategy = h->strategy;
+	return 0;
+}
+
+/* Add a copy of r (a path already there keeps its first record). */
+static int
+held_put(struct held_map *m, const struct manifest_record *r)
+{
+	struct held *old, *h;
+	size_t na, i;
+
+	if (2 * (m->n + 1) > m->alloc) {
+		old = m->v;
+		na = m->alloc;
+		m->alloc = m->alloc ? 2 * m->alloc : 1024;
+		if ((m->v = calloc(m->alloc, sizeof(*m->v))) == NULL) {
+			m->v = old;
+			m->alloc = na;
+			errno = ENOMEM;
+			return -1;
+		}
+		for (i = 0; i < na; i++)
+			if (old[i].path != NULL)
+				*held_slot(m, old[i].path) = old[i];
+		free(old);
+	}
+	h = held_slot(m, r->path);
+	if (h->path != NULL)
+		return 0;
+	if (held_fill(h, r) == -1)
+		return -1;
+	m->n++;
+	return 0;
 }
 
 /* One jail being made. */
@@ -464,7 +484,8 @@ struct making {
 	const struct jail_create_opts *o;
 	const struct jail_ops *ops;
 	struct place	 p;
-	struct seen_map	 seen;
+	struct held_map	 seen;		/* what the runner made */
+	int		 seen_err;
 	char		*root;		/* the partial tree's path */
 	enum jail_mode	 mode;		/* the mode used */
 	unsigned	 copy_errors;
@@ -479,37 +500,6 @@ run_report(void *arg, const struct run_event *ev)
 	mk->copy_errors++;
 	say(mk->ops, JE_COPY, ev->err, mk->p.jail, ev->dst ? ev->dst : ev->src,
 	    NULL);
-}
-
-static void
-run_record(void *arg, const struct record *rec)
-{
-	struct making *mk = arg;
-	struct seen s;
-	const char *rel;
-
-	if (rec->post || mk->seen.err != 0)
-		return;
-	if (strncmp(rec->dst, mk->root, strlen(mk->root)) != 0)
-		return;
-	rel = rec->dst + strlen(mk->root);
-	while (*rel == '/')
-		rel++;
-	memset(&s, 0, sizeof(s));
-	if (asprintf(&s.path, "%s%s", *rel ? "./" : ".", rel) == -1) {
-		mk->seen.err = ENOMEM;
-		return;
-	}
-	s.strategy = rec->strategy;
-	s.mode = rec->st->st_mode;
-	s.uid = rec->st->st_uid;
-	s.gid = rec->st->st_gid;
-	s.size = rec->st->st_size;
-	s.mtime = rec->st->st_mtim;
-	if (seen_put(&mk->seen, &s) == -1) {
-		free(s.path);
-		mk->seen.err = ENOMEM;
-	}
 }
 
 static char
@@ -534,18 +524,49 @@ type_of(mode_t m)
 	return '?';
 }
 
+static void
+run_record(void *arg, const struct record *rec)
+{
+	struct making *mk = arg;
+	struct manifest_record r;
+	char *path;
+	const char *rel;
+
+	if (rec->post || mk->seen_err != 0)
+		return;
+	if (strncmp(rec->dst, mk->root, strlen(mk->root)) != 0)
+		return;
+	rel = rec->dst + strlen(mk->root);
+	while (*rel == '/')
+		rel++;
+	if (asprintf(&path, "%s%s", *rel ? "./" : ".", rel) == -1) {
+		mk->seen_err = ENOMEM;
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.type = type_of(rec->st->st_mode);
+	r.mode = rec->st->st_mode & 07777;
+	r.uid = rec->st->st_uid;
+	r.gid = rec->st->st_gid;
+	r.size = (uint64_t)rec->st->st_size;
+	r.mtime = rec->st->st_mtim;
+	r.strategy = policy_strategy_name(rec->strategy);
+	r.path = path;
+	if (held_put(&mk->seen, &r) == -1)
+		mk->seen_err = ENOMEM;
+	free(path);
+}
+
+
 /* Whether what the runner saw of the source is what the template had. */
 static bool
-seen_matches(const struct seen *s, const struct manifest_record *r)
+seen_matches(const struct manifest_record *s, const struct manifest_record *r)
 {
-	char t = type_of(s->mode);
-
-	if (r->type == 'h' ? t != 'f' : t != r->type)
+	if (r->type == 'h' ? s->type != 'f' : s->type != r->type)
 		return false;
-	if ((s->mode & 07777) != r->mode || s->uid != r->uid ||
-	    s->gid != r->gid)
+	if (s->mode != r->mode || s->uid != r->uid || s->gid != r->gid)
 		return false;
-	if (r->type == 'f' && (uint64_t)s->size != r->size)
+	if (r->type == 'f' && s->size != r->size)
 		return false;
 	/* A directory's time changes as it is read; files must not. */
 	return r->type == 'd' || r->type == 'l' ||
@@ -726,7 +747,7 @@ write_records(struct making *mk, const char *base, struct written *w,
 	struct manifest_reader rd;
 	struct manifest_writer out;
 	struct manifest_record rec;
-	const struct seen *s;
+	const struct held *s;
 	char *path = NULL;
 	FILE *fp;
 	size_t i = 0;
@@ -760,14 +781,14 @@ write_records(struct making *mk, const char *base, struct written *w,
 			continue;
 		if (mk->mode == JAIL_SNAPSHOT) {
 			rec.strategy = "snapshot";
-		} else if ((s = seen_get(&mk->seen, rec.path)) == NULL ||
-		    !seen_matches(s, &rec)) {
+		} else if ((s = held_get(&mk->seen, rec.path)) == NULL ||
+		    !seen_matches(&s->rec, &rec)) {
 			say(mk->ops, JE_CHANGED, 0, mk->p.jail, rec.path,
 			    NULL);
 			errno = ESTALE;
 			goto fail;
 		} else
-			rec.strategy = policy_strategy_name(s->strategy);
+			rec.strategy = s->strategy;
 		if (manifest_add(&out, &rec) == -1)
 			goto fail;
 	}
@@ -1099,8 +1120,8 @@ copy_tree(struct making *mk, const struct template *t, unsigned jobs)
 		return -1;
 	rc = run_copy(&r, t->tree, mk->root);
 	run_free(&r);
-	if (mk->seen.err != 0) {
-		errno = mk->seen.err;
+	if (mk->seen_err != 0) {
+		errno = mk->seen_err;
 		return -1;
 	}
 	return rc == 0 && mk->copy_errors == 0 ? 0 : -1;
@@ -1621,7 +1642,7 @@ jail_create(const char *template, const char *const *jails, size_t n,
 	rc = cj.failed > 0 ? 1 : 0;
 	for (i = 0; i < n; i++) {
 		place_close(&cj.v[i].p);
-		seen_free(&cj.v[i].seen);
+		held_free(&cj.v[i].seen);
 		free(cj.v[i].root);
 	}
 	free(cj.v);
@@ -2322,86 +2343,12 @@ jail_destroy(const char *const *jails, size_t n, bool wait,
 	return rc;
 }
 
-/* A manifest read whole, by path, for update. */
-struct held {
-	char		*path;
-	char		*target;
-	char		 strategy[32];
-	struct manifest_record rec;
-	bool		 seen;		/* in the new template too */
-};
-
-struct held_map {
-	struct held	*v;		/* open addressing by path */
-	size_t		 n;
-	size_t		 alloc;
-};
-
-static struct held *
-held_slot(const struct held_map *m, const char *path)
-{
-	size_t i;
-
-	for (i = (size_t)str_hash(path) & (m->alloc - 1);
-	    m->v[i].path != NULL; i = (i + 1) & (m->alloc - 1))
-		if (strcmp(m->v[i].path, path) == 0)
-			break;
-	return &m->v[i];
-}
-
-static struct held *
-held_get(const struct held_map *m, const char *path)
-{
-	struct held *h;
-
-	if (m->alloc == 0)
-		return NULL;
-	h = held_slot(m, path);
-	return h->path != NULL ? h : NULL;
-}
-
-static void
-held_free(struct held_map *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->alloc; i++) {
-		free(m->v[i].path);
-		free(m->v[i].target);
-	}
-	free(m->v);
-	memset(m, 0, sizeof(*m));
-}
-
-/* Copy a record so that it outlives the reader. */
-static int
-held_fill(struct held *h, const struct manifest_record *r)
-{
-	memset(h, 0, sizeof(*h));
-	h->rec = *r;
-	h->path = strdup(r->path);
-	h->target = r->target ? strdup(r->target) : NULL;
-	if (h->path == NULL || (r->target != NULL && h->target == NULL)) {
-		free(h->path);
-		free(h->target);
-		return -1;
-	}
-	snprintf(h->strategy, sizeof(h->strategy), "%s",
-	    r->strategy ? r->strategy : "-");
-	h->rec.path = h->path;
-	h->rec.target = h->target;
-	h->rec.strategy = h->strategy;
-	return 0;
-}
-
 /* Load the manifest at path (in the records' directory fd, or a path). */
 static int
 held_load(struct held_map *m, int dirfd, const char *path)
 {
 	struct manifest_reader rd;
 	struct manifest_record r;
-	struct held *old, *h;
-	size_t na, i;
 	FILE *fp;
 	int fd, rc, e = 0;
 
@@ -2419,31 +2366,11 @@ held_load(struct held_map *m, int dirfd, const char *path)
 		errno = e;
 		return -1;
 	}
-	while ((rc = manifest_next(&rd, &r)) == 1) {
-		if (2 * (m->n + 1) > m->alloc) {
-			old = m->v;
-			na = m->alloc;
-			m->alloc = m->alloc ? 2 * m->alloc : 1024;
-			if ((m->v = calloc(m->alloc, sizeof(*m->v))) == NULL) {
-				m->v = old;
-				m->alloc = na;
-				e = ENOMEM;
-				break;
-			}
-			for (i = 0; i < na; i++)
-				if (old[i].path != NULL)
-					*held_slot(m, old[i].path) = old[i];
-			free(old);
-		}
-		h = held_slot(m, r.path);
-		if (h->path != NULL)
-			continue;
-		if (held_fill(h, &r) == -1) {
+	while ((rc = manifest_next(&rd, &r)) == 1)
+		if (held_put(m, &r) == -1) {
 			e = ENOMEM;
 			break;
 		}
-		m->n++;
-	}
 	if (rc == -1 && e == 0)
 		e = errno ? errno : EINVAL;
 	manifest_close(&rd);
