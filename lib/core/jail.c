@@ -302,35 +302,53 @@ remove_beneath(int dirfd, const char *name, uint64_t mnt, bool *mounted)
 {
 	struct walk_dir d;
 	struct statx sx;
-	struct stat st;
+	struct stat st, ost;
 	unsigned flags;
 	size_t i;
 	int fd, ret = 0;
 
 	if (walk_stat(dirfd, name, false, &st) == -1)
 		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) == 0)
+			return 0;
+		if (errno != EPERM || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1)
+			return errno == ENOENT ? 0 : -1;
+		/*
+		 * Immutable or append-only, and its only name: clear the
+		 * flags.  A file with other names (a hard link to the
+		 * template) keeps them, and its name here stays.
+		 */
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_NOCTTY | O_CLOEXEC);
+		if (fd == -1)
+			return -1;
+		if (fstat(fd, &ost) == 0 && ost.st_ino == st.st_ino &&
+		    ost.st_dev == st.st_dev && S_ISREG(ost.st_mode) &&
+		    ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+			flags &= ~(unsigned)(FS_IMMUTABLE_FL | FS_APPEND_FL);
+			(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+		}
+		close(fd);
 		return unlinkat(dirfd, name, 0);
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_DIRECTORY |
+	    O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	if (S_ISDIR(st.st_mode) && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID,
-	    &sx) == 0 && (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != mnt) {
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 &&
+	    (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != mnt) {
 		close(fd);
 		*mounted = true;
 		errno = EBUSY;
 		return -1;
 	}
-	/* Immutable or append-only: neither goes until cleared. */
+	/* An immutable directory keeps its entries: cleared first. */
 	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
 	    (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL))) {
 		flags &= ~(unsigned)(FS_IMMUTABLE_FL | FS_APPEND_FL);
 		(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		close(fd);
-		return unlinkat(dirfd, name, 0);
 	}
 	if (backend_subvolume.is_subvolume(fd) &&
 	    backend_subvolume.destroy(dirfd, name) == 0) {
@@ -2064,7 +2082,7 @@ measure_dir(struct measuring *m, int fd, uint64_t mnt)
 {
 	struct walk_dir d;
 	struct statx sx;
-	struct stat st;
+	struct stat st, ost;
 	struct linked *nv;
 	uint64_t excl, shared;
 	size_t i, na;
@@ -2083,6 +2101,12 @@ measure_dir(struct measuring *m, int fd, uint64_t mnt)
 		    (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
 		if (sub == -1)
 			continue;
+		/* What was looked at, not something put there since. */
+		if (fstat(sub, &ost) == -1 || ost.st_ino != st.st_ino ||
+		    ost.st_dev != st.st_dev) {
+			close(sub);
+			continue;
+		}
 		if (S_ISDIR(st.st_mode)) {
 			/* Something mounted there is not the jail's. */
 			if (statx(sub, "", AT_EMPTY_PATH, STATX_MNT_ID,
@@ -2459,6 +2483,7 @@ struct updating {
 	int		 root;		/* the jail */
 	int		 tree;		/* the new template's tree */
 	int		 old;		/* the old one's, or -1 */
+	uint64_t	 mnt;		/* the jail's mount */
 	struct pathset	 dirs;		/* directories whose times to set */
 	struct held	*out;		/* the new manifest's records */
 	size_t		 nout;
@@ -2556,6 +2581,49 @@ req_for(struct meta_req *q, const struct stat *st, int src_fd)
 }
 
 /*
+ * Owner, mode and times of the node name (a symlink, FIFO or device just
+ * made) in the jail's directory dirfd, through an O_PATH descriptor of it:
+ * what the jail puts at that name meanwhile is never followed.
+ */
+static int
+node_meta(int dirfd, const char *name, const struct stat *want)
+{
+	struct timespec ts[2];
+	struct stat st;
+	char proc[64];
+	int fd, e = 0;
+
+	if ((fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || (st.st_mode & S_IFMT) !=
+	    (want->st_mode & S_IFMT)) {
+		e = errno ? errno : ESTALE;
+		goto out;
+	}
+	if (fchownat(fd, "", want->st_uid, want->st_gid, AT_EMPTY_PATH) ==
+	    -1 && geteuid() == 0) {
+		e = errno;
+		goto out;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* A symbolic link has no mode of its own. */
+	if (!S_ISLNK(st.st_mode) && chmod(proc, want->st_mode & 07777) ==
+	    -1) {
+		e = errno;
+		goto out;
+	}
+	ts[0] = want->st_atim;
+	ts[1] = want->st_mtim;
+	if (S_ISLNK(st.st_mode) ? utimensat(dirfd, name, ts,
+	    AT_SYMLINK_NOFOLLOW) : utimensat(AT_FDCWD, proc, ts, 0))
+		e = errno;
+out:
+	close(fd);
+	errno = e;
+	return e ? -1 : 0;
+}
+
+/*
  * Make the entry rec of the tree tfd at the same path in the jail,
  * replacing what is there: a new name renamed over the old one.  The
  * jail's parent directory must exist.  Returns the strategy, or
@@ -2569,6 +2637,7 @@ put_entry(struct updating *u, int tfd, const struct manifest_record *rec,
 	const char *final = as != NULL ? as : name;
 	struct meta_result res;
 	struct meta_req q;
+	struct statx mx;
 	struct stat ts, cur;
 	enum strategy used = STRATEGY_NONE;
 	int pfd, tpfd = -1, sfd = -1, dfd = -1, lfd = -1, e = 0;
@@ -2576,7 +2645,8 @@ put_entry(struct updating *u, int tfd, const struct manifest_record *rec,
 
 	if ((pfd = parent_of(u->root, rec->path, name, sizeof(name))) == -1)
 		return STRATEGY_NONE;
-	snprintf(tmp, sizeof(tmp), ".jailclone-%ld.new", (long)getpid());
+	snprintf(tmp, sizeof(tmp), ".jailclone-%ld-%08lx.new", (long)getpid(),
+	    random());
 	(void)unlinkat(pfd, tmp, 0);
 	if (rec->type == 'h') {
 		/* A later name of a file already there in the jail. */
@@ -2602,8 +2672,8 @@ put_entry(struct updating *u, int tfd, const struct manifest_record *rec,
 			goto fail;
 		if (mkdirat(pfd, final, 0700) == -1 && errno != EEXIST)
 			goto fail;
-		if ((dfd = openat(pfd, final, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC)) == -1 || (sfd = openat(tpfd,
+		if ((dfd = beneath(pfd, final, O_RDONLY | O_DIRECTORY)) ==
+		    -1 || (sfd = openat(tpfd,
 		    tname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC)) == -1)
 			goto fail;
@@ -2635,33 +2705,32 @@ put_entry(struct updating *u, int tfd, const struct manifest_record *rec,
 		break;
 	case 'l':
 		if ((text = walk_readlink(tpfd, tname, ts.st_size)) == NULL ||
-		    symlinkat(text, pfd, tmp) == -1)
+		    symlinkat(text, pfd, tmp) == -1 ||
+		    node_meta(pfd, tmp, &ts) == -1)
 			goto fail;
 		used = STRATEGY_SYMLINK;
-		goto attrs;
+		break;
 	case 'p':
 	case 'c':
 	case 'b':
-		if (mknodat(pfd, tmp, ts.st_mode, ts.st_rdev) == -1)
+		if (mknodat(pfd, tmp, ts.st_mode & S_IFMT, ts.st_rdev) == -1 ||
+		    node_meta(pfd, tmp, &ts) == -1)
 			goto fail;
 		used = STRATEGY_MKNOD;
-attrs:
-		req_for(&q, &ts, -1);
-		if (meta_apply_at(pfd, tmp, rec->type == 'l', &q, &res) ==
-		    -1) {
-			errno = res.err[ffs((int)res.failed) - 1];
-			goto fail;
-		}
 		break;
 	default:
 		errno = EOPNOTSUPP;
 		goto fail;
 	}
 place:
-	/* A directory in the way goes (it was not the jail's doing). */
+	/*
+	 * A directory in the way goes: the caller saw that the jail changed
+	 * nothing below it.
+	 */
 	if (fstatat(pfd, final, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISDIR(cur.st_mode) && remove_beneath(pfd, final,
-	    0, &mounted) == -1 && !mounted)
+	    S_ISDIR(cur.st_mode) && (statx(pfd, final, AT_SYMLINK_NOFOLLOW,
+	    STATX_MNT_ID, &mx) == -1 || mx.stx_mnt_id != u->mnt ||
+	    remove_beneath(pfd, final, u->mnt, &mounted) == -1))
 		goto fail;
 	if (renameat(pfd, tmp, pfd, final) == -1)
 		goto fail;
@@ -2741,6 +2810,78 @@ drift_add(void *arg, const struct jail_diff *d)
 		ds->err = ENOMEM;
 }
 
+/* Whether a path of the set is below dir (not dir itself). */
+static bool
+drift_below(const struct pathset *s, const char *dir)
+{
+	size_t i, n = strlen(dir);
+
+	for (i = 0; i < s->n; i++)
+		if (strncmp(s->v[i], dir, n) == 0 && s->v[i][n] == '/')
+			return true;
+	return false;
+}
+
+/* Whether path is one of the set's or below one. */
+static bool
+below_any(const struct pathset *s, const char *path)
+{
+	size_t i, n;
+
+	for (i = 0; i < s->n; i++) {
+		n = strlen(s->v[i]);
+		if (strncmp(path, s->v[i], n) == 0 && (path[n] == '\0' ||
+		    path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether the jail has at path just what the record says (the jail made
+ * the template's change itself, or an interrupted update made it).
+ */
+static bool
+jail_has(struct updating *u, const struct manifest_record *n)
+{
+	struct manifest_record got;
+	struct scan_entry e;
+	struct stat st;
+	char name[NAME_MAX + 1], *target = NULL, dev[64], *buf;
+	unsigned char h[HASH_LEN];
+	int pfd, fd;
+	bool same = false;
+
+	if (n->type == 'h' || strcmp(n->path, ".") == 0 ||
+	    (pfd = parent_of(u->root, n->path, name, sizeof(name))) == -1)
+		return false;
+	memset(&e, 0, sizeof(e));
+	e.dirfd = pfd;
+	e.name = name;
+	e.path = n->path;
+	e.st = &st;
+	e.depth = 1;
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    scan_record(&e, NULL, &got, &target, dev, sizeof(dev)) == 0) {
+		got.has_hash = false;
+		if (got.type == 'f' && n->has_hash &&
+		    (fd = openat(pfd, name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) != -1) {
+			if ((buf = malloc(HASH_FD_BUF)) != NULL &&
+			    hash_fd(fd, h, buf, st.st_size) == 0) {
+				memcpy(got.hash, h, HASH_LEN);
+				got.has_hash = true;
+			}
+			free(buf);
+			close(fd);
+		}
+		same = same_rec(&got, n);
+	}
+	free(target);
+	close(pfd);
+	return same;
+}
+
 /* Remove a path the template no longer has (a directory once empty). */
 static int
 drop_entry(struct updating *u, const struct manifest_record *rec)
@@ -2800,7 +2941,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 	struct jail_verify_ops vops;
 	struct jail_verify_stats vs;
 	struct drift_set ds;
-	struct pathset drift, ov;
+	struct pathset drift, ov, held;
 	struct held_map base, mine, next;
 	struct manifest_writer w;
 	struct held *b, *m, *h;
@@ -2813,6 +2954,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 
 	memset(&drift, 0, sizeof(drift));
 	memset(&ov, 0, sizeof(ov));
+	memset(&held, 0, sizeof(held));
 	memset(&base, 0, sizeof(base));
 	memset(&mine, 0, sizeof(mine));
 	memset(&next, 0, sizeof(next));
@@ -2874,6 +3016,19 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 				goto nomem;
 			continue;
 		}
+		if (!changed && b != NULL && b->rec.type == 'd' &&
+		    n->type != 'd' && drift_below(&drift, n->path)) {
+			/* The jail changed what is in a directory that goes. */
+			changed = true;
+		}
+		if (changed && jail_has(u, n)) {
+			/* The jail made the template's change itself. */
+			tell(u, JAIL_FOLLOWED, n->path, NULL, NULL);
+			if (out_add(u, n, m != NULL ? m->rec.strategy :
+			    NULL) == -1)
+				goto nomem;
+			continue;
+		}
 		if (!changed) {
 			if (strcmp(n->path, ".") == 0) {
 				used = STRATEGY_MKDIR;
@@ -2903,6 +3058,9 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 			free(o);
 			free(nw);
 			u->conflicts++;
+			if (b != NULL && b->rec.type == 'd' &&
+			    pathset_add(&held, n->path) == -1)
+				goto nomem;
 		}
 		if (out_add(u, n, m != NULL ? m->rec.strategy : NULL) == -1)
 			goto nomem;
@@ -2919,6 +3077,8 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 		qsort(gone.v, gone.n, sizeof(*gone.v), depth_cmp);
 		for (i = gone.n; i-- > 0;) {
 			b = held_get(&base, gone.v[i]);
+			if (below_any(&held, b->path))
+				continue;	/* in a conflicting directory */
 			if (pathset_has(&ov, b->path)) {
 				m = held_get(&mine, b->path);
 				if (m != NULL && out_add(u, &m->rec, NULL) == -1) {
@@ -2950,6 +3110,13 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 			goto nomem;
 	qsort(u->dirs.v, u->dirs.n, sizeof(*u->dirs.v), depth_cmp);
 	dir_times(u, &next);
+	/*
+	 * Some paths failed: the records stay those of the old template, so
+	 * that a second run sees what this one changed as the jail's own
+	 * changes, finds them equal to the new template, and goes on.
+	 */
+	if (u->errors > 0)
+		goto out;
 	/* The new records, base and configuration. */
 	qsort(u->out, u->nout, sizeof(*u->out), held_cmp);
 	if ((path = meta_path(p, MANIFEST)) == NULL ||
@@ -3000,6 +3167,7 @@ out:
 	free(path);
 	pathset_free(&drift);
 	pathset_free(&ov);
+	pathset_free(&held);
 	held_free(&base);
 	held_free(&mine);
 	held_free(&next);
@@ -3059,6 +3227,13 @@ jail_update(const char *template, const char *const *jails, size_t n,
 		u.tree = t.fd;
 		u.old = -1;
 		u.root = open_root(&pl[i]);
+		if (u.root != -1) {
+			struct statx rx;
+
+			if (statx(u.root, "", AT_EMPTY_PATH, STATX_MNT_ID,
+			    &rx) == 0)
+				u.mnt = rx.stx_mnt_id;
+		}
 		if (u.root == -1 || conf_read(pl[i].jfd, &c) == -1) {
 			say(ops, JE_NOT_JAIL, errno, jails[i], NULL, NULL);
 			if (u.root != -1)
