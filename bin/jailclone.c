@@ -194,17 +194,25 @@ grow(void *v, size_t n, size_t size)
 }
 
 static void
-add_override(struct opts *o, const char *path, const char *content,
+add_override(struct opts *o, char *path, const char *content,
     const char *from)
 {
 	struct jail_override *ov;
+	size_t i;
 
-	if (*path == '\0') {
-		common_warn(0, _("an override needs a path in the jail"));
+	if (jail_path_clean(path) == -1) {
+		common_warn(0, _("invalid path in the jail %s: it must name a "
+		    "file below the jail's root"), common_quote_arg(path));
 		common_try_help();
 	}
-	o->ov = grow(o->ov, o->c.nov, sizeof(*o->ov));
-	ov = &o->ov[o->c.nov++];
+	/* The same path again: the last one given wins. */
+	for (i = 0; i < o->c.nov && strcmp(o->ov[i].path, path) != 0; i++)
+		;
+	if (i == o->c.nov) {
+		o->ov = grow(o->ov, o->c.nov, sizeof(*o->ov));
+		o->c.nov++;
+	}
+	ov = &o->ov[i];
 	ov->path = path;
 	ov->content = content;
 	ov->len = content ? strlen(content) : 0;
@@ -214,6 +222,7 @@ add_override(struct opts *o, const char *path, const char *content,
 static void
 parse(int argc, char **argv, struct opts *o)
 {
+	static char hostname_path[] = "etc/hostname";
 	static const char *const private_default[] = {
 		"etc", "var", "root", "tmp", "home"
 	};
@@ -317,7 +326,7 @@ parse(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->hostname_text != NULL)
-		add_override(o, "etc/hostname", o->hostname_text, NULL);
+		add_override(o, hostname_path, o->hostname_text, NULL);
 	if (!o->private_given)
 		for (i = 0; i < sizeof(private_default) /
 		    sizeof(private_default[0]); i++) {
@@ -346,6 +355,46 @@ need(int argc, int want)
 		common_warn(0, _("missing operand"));
 		common_try_help();
 	}
+}
+
+/*
+ * The same jail twice in one command would wait for its own lock: a
+ * usage error.  Jails are told apart by their directory's real path and
+ * their name.
+ */
+static void
+distinct(char **jails, int n)
+{
+	char **key, *copy, *slash, *real;
+	int i, j;
+
+	if ((key = calloc((size_t)n, sizeof(*key))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if ((copy = strdup(jails[i])) == NULL)
+			break;
+		for (j = (int)strlen(copy); j > 1 && copy[j - 1] == '/'; j--)
+			copy[j - 1] = '\0';
+		slash = strrchr(copy, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		real = realpath(slash == NULL ? "." : slash == copy ? "/" :
+		    copy, NULL);
+		if (real == NULL || asprintf(&key[i], "%s/%s", real,
+		    slash == NULL ? copy : slash + 1) == -1)
+			key[i] = NULL;
+		free(real);
+		free(copy);
+		for (j = 0; key[i] != NULL && j < i; j++)
+			if (key[j] != NULL && strcmp(key[i], key[j]) == 0) {
+				common_warn(0, _("jail %s given twice"),
+				    common_quote(jails[i]));
+				common_try_help();
+			}
+	}
+	for (i = 0; i < n; i++)
+		free(key[i]);
+	free(key);
 }
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -451,6 +500,7 @@ cmd_create(int argc, char **argv)
 
 	parse(argc, argv, &o);
 	need(argc, 2);
+	distinct(argv + optind + 1, argc - optind - 1);
 	verbose = o.verbose;
 	rc = jail_create(argv[optind], (const char *const *)argv + optind + 1,
 	    (size_t)(argc - optind - 1), &o.c, &ops);
@@ -505,6 +555,7 @@ cmd_update(int argc, char **argv)
 		common_warn(0, _("update needs --template"));
 		common_try_help();
 	}
+	distinct(argv + optind, argc - optind);
 	uops.change = changed;
 	uops.arg = &o.verbose;
 	rc = jail_update(o.template, (const char *const *)argv + optind,
@@ -699,6 +750,7 @@ cmd_destroy(int argc, char **argv)
 
 	parse(argc, argv, &o);
 	need(argc, 1);
+	distinct(argv + optind, argc - optind);
 	verbose = o.verbose;
 	rc = jail_destroy((const char *const *)argv + optind,
 	    (size_t)(argc - optind), o.c.wait, &ops);

@@ -70,6 +70,32 @@ jail_mode_name(enum jail_mode m)
 }
 
 int
+jail_path_clean(char *path)
+{
+	char *r = path, *w = path, *end;
+	size_t n;
+
+	while (*r != '\0') {
+		while (*r == '/')
+			r++;
+		if ((end = strchr(r, '/')) == NULL)
+			end = r + strlen(r);
+		n = (size_t)(end - r);
+		if (n == 2 && r[0] == '.' && r[1] == '.')
+			return -1;
+		if (n > 0 && !(n == 1 && r[0] == '.')) {
+			if (w != path)
+				*w++ = '/';
+			memmove(w, r, n);
+			w += n;
+		}
+		r = end;
+	}
+	*w = '\0';
+	return w == path ? -1 : 0;
+}
+
+int
 jail_mode_parse(const char *s)
 {
 	int i;
@@ -196,7 +222,8 @@ place_close(struct place *p)
  * Find a jail's place, making its records' directory when make is set,
  * and lock it.  Returns 0, or -1 after reporting.
  */
-enum { LOCK_NONE, LOCK_TRY, LOCK_WAIT };
+/* How a command locks a jail: writers alone, readers together. */
+enum { JLOCK_NONE, JLOCK_TRY, JLOCK_WAIT, JLOCK_READ, JLOCK_READ_WAIT };
 
 static int
 place_open(struct place *p, const char *jail, bool make, int lockmode,
@@ -237,9 +264,10 @@ place_open(struct place *p, const char *jail, bool make, int lockmode,
 		goto fail;
 	}
 	snprintf(lock, sizeof(lock), "%s.lock", p->name);
-	if (lockmode != LOCK_NONE && ((p->lock = openat(p->mfd, lock,
+	if (lockmode != JLOCK_NONE && ((p->lock = openat(p->mfd, lock,
 	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||
-	    flock(p->lock, LOCK_EX | (lockmode == LOCK_WAIT ? 0 :
+	    flock(p->lock, (lockmode >= JLOCK_READ ? LOCK_SH : LOCK_EX) |
+	    (lockmode == JLOCK_WAIT || lockmode == JLOCK_READ_WAIT ? 0 :
 	    LOCK_NB)) == -1)) {
 		say(ops, errno == EWOULDBLOCK ? JE_LOCKED : JE_RECORDS, errno,
 		    jail, NULL, NULL);
@@ -896,6 +924,26 @@ unpack_problem(void *arg, const char *path, const char *why, int err)
 	say(u->ops, JE_UNPACK, err, u->archive, path, why);
 }
 
+/* Make the missing directories above path (mode 0755), as mkdir -p. */
+static int
+make_parents(const char *path)
+{
+	char *p, *slash;
+	int rc = 0;
+
+	if ((p = strdup(path)) == NULL)
+		return -1;
+	for (slash = strchr(p + 1, '/'); slash != NULL && rc == 0;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST)
+			rc = -1;
+		*slash = '/';
+	}
+	free(p);
+	return rc;
+}
+
 /*
  * An archive's tree in the store: unpacked and given its manifest once,
  * under the hash of the archive's bytes.  Returns 0 or -1 (reported).
@@ -911,7 +959,7 @@ template_store(struct template *t, const struct jail_create_opts *o,
 	struct extract_ops xops;
 	struct unpack_ctx u = { ops, t->path, 0 };
 	struct stat st;
-	int fd, sfd = -1, lock = -1, pfd = -1, rc = -1;
+	int fd, sfd = -1, lock = -1, pfd = -1, rc = -1, r;
 	const char *store = o->store;
 
 	fd = open(t->path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
@@ -926,7 +974,8 @@ template_store(struct template *t, const struct jail_create_opts *o,
 	close(fd);
 	free(buf);
 	hash_hex(h, hex);
-	if ((mkdir(store, 0700) == -1 && errno != EEXIST) ||
+	if (make_parents(store) == -1 ||
+	    (mkdir(store, 0700) == -1 && errno != EEXIST) ||
 	    (sfd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    (lock = openat(sfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1 ||
@@ -963,10 +1012,15 @@ template_store(struct template *t, const struct jail_create_opts *o,
 	xops.entry = unpack_entry;
 	xops.problem = unpack_problem;
 	xops.arg = &u;
-	if (extract_archive(t->path, pfd, &xo, &xops, err, sizeof(err)) ==
-	    -1) {
-		say(ops, JE_TEMPLATE, errno, NULL, t->path, err[0] ? err :
-		    NULL);
+	if ((r = extract_archive(t->path, pfd, &xo, &xops, err,
+	    sizeof(err))) != 0) {
+		/*
+		 * No jail is made from what was left of an archive once its
+		 * refused entries (reported) were taken out.
+		 */
+		say(ops, JE_TEMPLATE, r == -1 ? errno : 0, NULL, t->path,
+		    r == -1 ? (err[0] ? err : NULL) :
+		    "some entries cannot be unpacked safely");
 		(void)remove_any(sfd, part);
 		goto out;
 	}
@@ -1599,7 +1653,7 @@ jail_create(const char *template, const char *const *jails, size_t n,
 		cj.v[i].o = o;
 		cj.v[i].ops = ops;
 		if (place_open(&cj.v[i].p, jails[i], true, o->wait ?
-		    LOCK_WAIT : LOCK_TRY, ops) == -1)
+		    JLOCK_WAIT : JLOCK_TRY, ops) == -1)
 			cj.failed++;
 	}
 	for (i = 0; i < n && cj.v[i].p.jfd < 0; i++)
@@ -1841,7 +1895,7 @@ jail_verify(const char *jail, bool content, unsigned jobs, bool wait,
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	if (place_open(&p, jail, false, wait ? LOCK_WAIT : LOCK_TRY,
+	if (place_open(&p, jail, false, wait ? JLOCK_READ_WAIT : JLOCK_READ,
 	    ops) == -1)
 		return -1;
 	if (conf_read(p.jfd, &c) == -1) {
@@ -1915,7 +1969,7 @@ jail_list(const char *dir, unsigned jobs,
 		info.name = d.names[i];
 		info.drift = -1;
 		/* A jail in use is shown from its records alone. */
-		if (place_open(&p, path, false, LOCK_TRY, &qops) == -1) {
+		if (place_open(&p, path, false, JLOCK_READ, &qops) == -1) {
 			int jfd = openat(mfd, d.names[i], O_RDONLY |
 			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -2211,7 +2265,7 @@ jail_du(const char *const *jails, size_t n, struct jail_usage *out,
 	memset(&m, 0, sizeof(m));
 	for (i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		if (place_open(&p, jails[i], false, LOCK_TRY, ops) == -1) {
+		if (place_open(&p, jails[i], false, JLOCK_READ, ops) == -1) {
 			rc = 1;
 			continue;
 		}
@@ -2284,7 +2338,7 @@ destroy_one(const char *jail, bool wait, const struct jail_ops *ops)
 	bool mounted = false, gone;
 	int fd, rc = -1;
 
-	if (place_open(&p, jail, false, wait ? LOCK_WAIT : LOCK_TRY,
+	if (place_open(&p, jail, false, wait ? JLOCK_WAIT : JLOCK_TRY,
 	    ops) == -1)
 		return -1;
 	/* Only what jailclone made, or began to destroy, is destroyed. */
@@ -3191,8 +3245,8 @@ jail_update(const char *template, const char *const *jails, size_t n,
 		return 1;
 	}
 	for (i = 0, first = n; i < n; i++) {
-		if (place_open(&pl[i], jails[i], false, o->wait ? LOCK_WAIT :
-		    LOCK_TRY, ops) == -1) {
+		if (place_open(&pl[i], jails[i], false, o->wait ? JLOCK_WAIT :
+		    JLOCK_TRY, ops) == -1) {
 			rc = 1;
 			continue;
 		}

@@ -97,6 +97,13 @@ struct jail_create_opts {
 	bool		 wait;		/* wait for locks instead of failing */
 };
 
+/*
+ * Clean a path inside a jail, in place: no leading "/", no "." or empty
+ * components ("/etc//./motd" becomes "etc/motd").  Returns 0, or -1 when
+ * nothing is left or a component is "..".
+ */
+int	jail_path_clean(char *);
+
 /* The name of a mode ("reflink"), and back (-1 when unknown). */
 const char *jail_mode_name(enum jail_mode);
 int	jail_mode_parse(const char *);
