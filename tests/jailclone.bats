@@ -1027,3 +1027,31 @@ _small_template() {
 	assert_failure 1
 	[[ ! -e $T/jails/b ]]
 }
+
+@test "a directory put at a jail's name is not the jail: destroy, verify and update leave it alone" {
+	local tmpl=$T/tmpl
+	mkdir -p "$tmpl/etc" "$T/jails"
+	printf 'template\n' >"$tmpl/etc/motd"
+	run "$JAILCLONE" create "$tmpl" "$T/jails/a"
+	assert_success
+	mv "$T/jails/a" "$T/jails/a-old"
+	mkdir "$T/jails/a"
+	printf 'user data\n' >"$T/jails/a/file"
+	run "$JAILCLONE" destroy "$T/jails/a"
+	assert_failure 3
+	assert_output --partial 'not a jail'
+	run "$JAILCLONE" verify "$T/jails/a"
+	assert_failure 3
+	run "$JAILCLONE" update --template "$tmpl" "$T/jails/a"
+	assert_failure 3
+	[[ $(cat "$T/jails/a/file") == 'user data' ]] || fail "the directory was changed"
+	[[ $(ls -A "$T/jails/a") == file ]] || fail "$(ls -A "$T/jails/a")"
+	# put back, it is the jail again
+	rm -rf "$T/jails/a"
+	mv "$T/jails/a-old" "$T/jails/a"
+	run "$JAILCLONE" verify "$T/jails/a"
+	assert_success
+	run "$JAILCLONE" destroy "$T/jails/a"
+	assert_success
+	[[ ! -e $T/jails/a && ! -e $T/jails/.jailclone/a ]]
+}

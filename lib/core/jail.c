@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/btrfs.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/openat2.h>
@@ -291,6 +292,14 @@ fail:
 }
 
 static int	remove_any(int, const char *);
+
+/* The jail's root, opened beneath its directory without following it. */
+static int
+open_root(const struct place *p)
+{
+	return openat(p->dfd, p->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+}
 
 /*
  * The records' directory of a jail that was not made goes, unless it
@@ -1207,6 +1216,7 @@ struct conf {
 	char		*updated;
 	char		*tree;		/* what was copied: template or store */
 	char		*store;		/* archive: its hash */
+	char		*root;		/* the jail's identity: root_id() */
 	enum jail_kind	 kind;
 	enum jail_mode	 mode;
 	char		**overrides;
@@ -1224,10 +1234,56 @@ conf_free(struct conf *c)
 	free(c->updated);
 	free(c->tree);
 	free(c->store);
+	free(c->root);
 	for (i = 0; i < c->nov; i++)
 		free(c->overrides[i]);
 	free(c->overrides);
 	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * What tells a jail's root directory from another put at its name: a
+ * btrfs subvolume's UUID, else the inode number.  Returns a malloc'd
+ * string, or NULL.
+ */
+static char *
+root_id(int fd)
+{
+	struct btrfs_ioctl_get_subvol_info_args si;
+	struct stat st;
+	char *s, hex[2 * BTRFS_UUID_SIZE + 1];
+	int i;
+
+	if (fstat(fd, &st) == -1)
+		return NULL;
+	memset(&si, 0, sizeof(si));
+	if (backend_subvolume.is_subvolume(fd) &&
+	    ioctl(fd, BTRFS_IOC_GET_SUBVOL_INFO, &si) == 0) {
+		for (i = 0; i < BTRFS_UUID_SIZE; i++)
+			snprintf(hex + 2 * i, 3, "%02x", si.uuid[i]);
+		return asprintf(&s, "subvolume:%s", hex) == -1 ? NULL : s;
+	}
+	return asprintf(&s, "inode:%ju", (uintmax_t)st.st_ino) == -1 ? NULL :
+	    s;
+}
+
+/*
+ * Whether the directory open as fd is the jail the configuration was
+ * written for (configurations without an identity are taken as is).
+ */
+static bool
+is_root(int fd, const struct conf *c)
+{
+	char *id;
+	bool same;
+
+	if (c->root == NULL)
+		return true;
+	if ((id = root_id(fd)) == NULL)
+		return false;
+	same = strcmp(id, c->root) == 0;
+	free(id);
+	return same;
 }
 
 /* Write the configuration c as the jail's jail.conf, atomically. */
@@ -1260,6 +1316,8 @@ conf_write(const struct place *p, const struct conf *c, bool nosync)
 	fprintf(a.fp, "kind=%s\n", kind_names[c->kind]);
 	if (c->store != NULL)
 		fprintf(a.fp, "store=%s\n", c->store);
+	if (c->root != NULL)
+		fprintf(a.fp, "root=%s\n", c->root);
 	fprintf(a.fp, "mode=%s\n", mode_names[c->mode]);
 	if (c->created != NULL)
 		fprintf(a.fp, "created=%s\n", c->created);
@@ -1288,7 +1346,7 @@ utc_now(char *buf, size_t len)
 }
 
 static int
-write_conf(struct making *mk, const struct template *t)
+write_conf(struct making *mk, const struct template *t, int rootfd)
 {
 	struct conf c;
 	char when[32], **ov = NULL;
@@ -1303,9 +1361,11 @@ write_conf(struct making *mk, const struct template *t)
 	c.kind = t->kind;
 	c.mode = mk->mode;
 	c.created = when;
+	if ((c.root = root_id(rootfd)) == NULL)
+		return -1;
 	if (mk->o->hostname != NULL && (c.hostname = expand(mk->o->hostname,
 	    strlen(mk->o->hostname), mk->p.name, &i)) == NULL)
-		return -1;
+		goto out;
 	if (mk->o->nov > 0 && (ov = calloc(mk->o->nov, sizeof(*ov))) == NULL)
 		goto out;
 	for (n = 0; n < mk->o->nov; n++) {
@@ -1324,6 +1384,7 @@ out:
 		free(ov[i]);
 	free(ov);
 	free(c.hostname);
+	free(c.root);
 	return rc;
 }
 
@@ -1462,7 +1523,7 @@ make_one(struct making *mk, const struct template *t, unsigned jobs)
 			    NULL);
 		goto fail;
 	}
-	if (keep_base(mk, t) == -1 || write_conf(mk, t) == -1) {
+	if (keep_base(mk, t) == -1 || write_conf(mk, t, rfd) == -1) {
 		say(mk->ops, JE_RECORDS, errno, mk->p.jail, NULL, NULL);
 		goto fail;
 	}
@@ -1754,6 +1815,8 @@ conf_read(int jfd, struct conf *c)
 			c->tree = strdup(v);
 		else if (strcmp(line, "store") == 0)
 			c->store = strdup(v);
+		else if (strcmp(line, "root") == 0)
+			c->root = strdup(v);
 		else if (strcmp(line, "updated") == 0)
 			c->updated = strdup(v);
 		else if (strcmp(line, "hostname") == 0)
@@ -1892,7 +1955,7 @@ jail_verify(const char *jail, bool content, unsigned jobs, bool wait,
 {
 	struct place p;
 	struct conf c;
-	int rc;
+	int rc, fd;
 
 	memset(st, 0, sizeof(*st));
 	if (place_open(&p, jail, false, wait ? JLOCK_READ_WAIT : JLOCK_READ,
@@ -1903,6 +1966,15 @@ jail_verify(const char *jail, bool content, unsigned jobs, bool wait,
 		place_close(&p);
 		return -1;
 	}
+	if ((fd = open_root(&p)) == -1 || !is_root(fd, &c)) {
+		say(ops, JE_NOT_JAIL, fd == -1 ? errno : 0, jail, NULL, NULL);
+		if (fd != -1)
+			close(fd);
+		conf_free(&c);
+		place_close(&p);
+		return -1;
+	}
+	close(fd);
 	rc = verify_place(&p, &c, content, jobs, vops, ops, st);
 	conf_free(&c);
 	place_close(&p);
@@ -2244,13 +2316,6 @@ union_bytes(struct extent *v, size_t n)
 	return total;
 }
 
-/* The jail's root, opened beneath its directory without following it. */
-static int
-open_root(const struct place *p)
-{
-	return openat(p->dfd, p->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-}
 
 int
 jail_du(const char *const *jails, size_t n, struct jail_usage *out,
@@ -2334,6 +2399,7 @@ destroy_one(const char *jail, bool wait, const struct jail_ops *ops)
 {
 	struct place p;
 	struct statx sx;
+	struct conf c;
 	char *real = NULL, *root = NULL, *where = NULL;
 	bool mounted = false, gone;
 	int fd, rc = -1;
@@ -2364,6 +2430,15 @@ destroy_one(const char *jail, bool wait, const struct jail_ops *ops)
 			say(ops, JE_NOT_JAIL, errno, jail, NULL, NULL);
 			goto out;
 		}
+		/* A directory put at the jail's name is not the jail. */
+		if (conf_read(p.jfd, &c) == -1 || !is_root(fd, &c)) {
+			if (c.template != NULL)
+				conf_free(&c);
+			close(fd);
+			say(ops, JE_NOT_JAIL, 0, jail, NULL, NULL);
+			goto out;
+		}
+		conf_free(&c);
 		close(fd);
 		/* Gone from its name at once; the rest follows. */
 		(void)remove_any(p.jfd, "deleting");
@@ -3292,6 +3367,13 @@ jail_update(const char *template, const char *const *jails, size_t n,
 			say(ops, JE_NOT_JAIL, errno, jails[i], NULL, NULL);
 			if (u.root != -1)
 				close(u.root);
+			rc = 1;
+			continue;
+		}
+		if (!is_root(u.root, &c)) {
+			say(ops, JE_NOT_JAIL, 0, jails[i], NULL, NULL);
+			close(u.root);
+			conf_free(&c);
 			rc = 1;
 			continue;
 		}
