@@ -1145,6 +1145,16 @@ clones(const struct template *t, int dirfd)
 	return ok;
 }
 
+/* Whether two fds are on one filesystem (btrfs subvolumes included). */
+static bool
+same_fs(int a, int b)
+{
+	struct statfs x, y;
+
+	return fstatfs(a, &x) == 0 && fstatfs(b, &y) == 0 &&
+	    memcmp(&x.f_fsid, &y.f_fsid, sizeof(x.f_fsid)) == 0;
+}
+
 static enum jail_mode
 choose(const struct template *t, const struct making *mk)
 {
@@ -1152,7 +1162,8 @@ choose(const struct template *t, const struct making *mk)
 
 	if (o->mode != JAIL_AUTO)
 		return o->mode;
-	if (t->subvolume && backend_subvolume.supported(mk->p.jfd))
+	if (t->subvolume && backend_subvolume.supported(mk->p.jfd) &&
+	    same_fs(t->fd, mk->p.jfd))
 		return JAIL_SNAPSHOT;
 	if (clones(t, mk->p.jfd))
 		return JAIL_REFLINK;
@@ -2927,6 +2938,7 @@ tell(struct updating *u, enum jail_change c, const char *path,
 
 struct drift_set {
 	struct pathset	*s;
+	struct pathset	*broken;	/* removed, or no longer its type */
 	int		 err;
 };
 
@@ -2935,7 +2947,11 @@ drift_add(void *arg, const struct jail_diff *d)
 {
 	struct drift_set *ds = arg;
 
-	if (d->kind != JAIL_OVERRIDE && pathset_add(ds->s, d->path) == -1)
+	if (d->kind == JAIL_OVERRIDE)
+		return;
+	if (pathset_add(ds->s, d->path) == -1 || ((d->kind == JAIL_REMOVED ||
+	    (d->kind == JAIL_MODIFIED && (d->fields & VERIFY_TYPE))) &&
+	    pathset_add(ds->broken, d->path) == -1))
 		ds->err = ENOMEM;
 }
 
@@ -2948,6 +2964,20 @@ drift_below(const struct pathset *s, const char *dir)
 	for (i = 0; i < s->n; i++)
 		if (strncmp(s->v[i], dir, n) == 0 && s->v[i][n] == '/')
 			return true;
+	return false;
+}
+
+/* Whether path is strictly below one of the set's paths. */
+static bool
+above_any(const struct pathset *s, const char *path)
+{
+	size_t i, n;
+
+	for (i = 0; i < s->n; i++) {
+		n = strlen(s->v[i]);
+		if (strncmp(path, s->v[i], n) == 0 && path[n] == '/')
+			return true;
+	}
 	return false;
 }
 
@@ -3070,7 +3100,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 	struct jail_verify_ops vops;
 	struct jail_verify_stats vs;
 	struct drift_set ds;
-	struct pathset drift, ov, held;
+	struct pathset drift, ov, held, broken;
 	struct held_map base, mine, next;
 	struct manifest_writer w;
 	struct held *b, *m, *h;
@@ -3084,11 +3114,13 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 	memset(&drift, 0, sizeof(drift));
 	memset(&ov, 0, sizeof(ov));
 	memset(&held, 0, sizeof(held));
+	memset(&broken, 0, sizeof(broken));
 	memset(&base, 0, sizeof(base));
 	memset(&mine, 0, sizeof(mine));
 	memset(&next, 0, sizeof(next));
 	/* What the jail changed: its drift from its manifest, overrides. */
 	ds.s = &drift;
+	ds.broken = &broken;
 	ds.err = 0;
 	vops.diff = drift_add;
 	vops.arg = &ds;
@@ -3148,6 +3180,11 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 		if (!changed && b != NULL && b->rec.type == 'd' &&
 		    n->type != 'd' && drift_below(&drift, n->path)) {
 			/* The jail changed what is in a directory that goes. */
+			changed = true;
+		}
+		if (!changed && strcmp(n->path, ".") != 0 &&
+		    above_any(&broken, n->path)) {
+			/* The jail removed its directory, or made it a link. */
 			changed = true;
 		}
 		if (changed && jail_has(u, n)) {
@@ -3222,6 +3259,12 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 				continue;
 			}
 			if (drop_entry(u, &b->rec) == -1) {
+				/* The jail keeps its own files in it. */
+				if (errno == ENOTEMPTY || errno == EEXIST) {
+					tell(u, JAIL_KEPT, b->path, NULL,
+					    NULL);
+					continue;
+				}
 				say(u->ops, JE_REMOVE, errno, u->jail, b->path,
 				    NULL);
 				u->errors++;
@@ -3297,6 +3340,7 @@ out:
 	pathset_free(&drift);
 	pathset_free(&ov);
 	pathset_free(&held);
+	pathset_free(&broken);
 	held_free(&base);
 	held_free(&mine);
 	held_free(&next);
