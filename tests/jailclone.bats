@@ -1055,3 +1055,25 @@ _small_template() {
 	assert_success
 	[[ ! -e $T/jails/a && ! -e $T/jails/.jailclone/a ]]
 }
+
+@test "auto mode: a subvolume on another btrfs is copied, not snapshot" {
+	mount_fs btrfs 300M
+	local a=$MNT
+	mount_fs btrfs 300M
+	local b=$MNT
+	btrfs subvolume create "$a/tmpl" >/dev/null
+	mkdir -p "$a/tmpl/etc"
+	printf 'template\n' >"$a/tmpl/etc/motd"
+	head -c 100000 /dev/urandom >"$a/tmpl/etc/blob"
+	run "$JAILCLONE" create -v "$a/tmpl" "$b/j1"
+	assert_success
+	assert_output "created '$b/j1' (copy)"
+	[[ $(_conf "$b/j1" mode) == copy ]]
+	cmp "$a/tmpl/etc/blob" "$b/j1/etc/blob"
+	btrfs subvolume show "$b/j1" >/dev/null 2>&1 && fail "$b/j1 is a subvolume"
+	run "$JAILCLONE" create -v "$a/tmpl" "$a/j2"
+	assert_success
+	assert_output "created '$a/j2' (snapshot)"
+	run "$JAILCLONE" verify "$b/j1" "$a/j2"
+	assert_success
+}

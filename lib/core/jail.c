@@ -1145,14 +1145,20 @@ clones(const struct template *t, int dirfd)
 	return ok;
 }
 
-/* Whether two fds are on one filesystem (btrfs subvolumes included). */
+/*
+ * Whether two fds are on one btrfs filesystem: its UUID, since each
+ * subvolume has a device number and an fsid of its own.
+ */
 static bool
 same_fs(int a, int b)
 {
-	struct statfs x, y;
+	struct btrfs_ioctl_fs_info_args x, y;
 
-	return fstatfs(a, &x) == 0 && fstatfs(b, &y) == 0 &&
-	    memcmp(&x.f_fsid, &y.f_fsid, sizeof(x.f_fsid)) == 0;
+	memset(&x, 0, sizeof(x));
+	memset(&y, 0, sizeof(y));
+	return ioctl(a, BTRFS_IOC_FS_INFO, &x) == 0 &&
+	    ioctl(b, BTRFS_IOC_FS_INFO, &y) == 0 &&
+	    memcmp(x.fsid, y.fsid, sizeof(x.fsid)) == 0;
 }
 
 static enum jail_mode
