@@ -50,6 +50,15 @@
 #define MANIFEST	"manifest.xcpm"
 #define BASE		"base.xcpm"
 
+/* qsort(3), which must not be given a null array even when empty. */
+static void
+sort_any(void *v, size_t n, size_t size, int (*cmp)(const void *,
+    const void *))
+{
+	if (n > 1)
+		qsort(v, n, size, cmp);
+}
+
 static const char *const mode_names[] = {
 	[JAIL_AUTO] = "auto",
 	[JAIL_SNAPSHOT] = "snapshot",
@@ -1532,7 +1541,7 @@ make_one(struct making *mk, const struct template *t, unsigned jobs)
 			goto fail;
 		}
 	}
-	qsort(w, nw, sizeof(*w), written_cmp);
+	sort_any(w, nw, sizeof(*w), written_cmp);
 	/* The same path twice: the last one given was written last. */
 	if (write_records(mk, t->base, w, nw) == -1) {
 		if (errno != ESTALE)
@@ -2047,7 +2056,7 @@ jail_list(const char *dir, unsigned jobs,
 		close(dfd);
 		return -1;
 	}
-	qsort(d.names, d.n, sizeof(*d.names), name_cmp);
+	sort_any(d.names, d.n, sizeof(*d.names), name_cmp);
 	for (i = 0; i < d.n; i++) {
 		if (fstatat(mfd, d.names[i], &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISDIR(st.st_mode))
@@ -2299,7 +2308,7 @@ count_links(struct measuring *m)
 {
 	size_t i, j;
 
-	qsort(m->ln, m->nln, sizeof(*m->ln), linked_cmp);
+	sort_any(m->ln, m->nln, sizeof(*m->ln), linked_cmp);
 	for (i = 0; i < m->nln; i = j) {
 		for (j = i + 1; j < m->nln &&
 		    linked_cmp(&m->ln[i], &m->ln[j]) == 0; j++)
@@ -2321,7 +2330,7 @@ union_bytes(struct extent *v, size_t n)
 	uint64_t total = 0, start, end;
 	size_t i;
 
-	qsort(v, n, sizeof(*v), ext_cmp);
+	sort_any(v, n, sizeof(*v), ext_cmp);
 	for (i = 0; i < n;) {
 		start = v[i].phys;
 		end = v[i].phys + v[i].len;
@@ -3139,8 +3148,8 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 		say(u->ops, JE_NOMEM, ds.err, u->jail, NULL, NULL);
 		goto out;
 	}
-	qsort(drift.v, drift.n, sizeof(*drift.v), str_cmp);
-	qsort(ov.v, ov.n, sizeof(*ov.v), str_cmp);
+	sort_any(drift.v, drift.n, sizeof(*drift.v), str_cmp);
+	sort_any(ov.v, ov.n, sizeof(*ov.v), str_cmp);
 	if (held_load(&base, p->jfd, BASE) == -1 ||
 	    held_load(&mine, p->jfd, MANIFEST) == -1 ||
 	    held_load(&next, AT_FDCWD, t->base) == -1) {
@@ -3153,7 +3162,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 	for (i = 0, k = 0; i < next.alloc; i++)
 		if (next.v[i].path != NULL)
 			order[k++] = &next.v[i];
-	qsort(order, k, sizeof(*order), held_ptr_cmp);
+	sort_any(order, k, sizeof(*order), held_ptr_cmp);
 	for (i = 0; i < k; i++) {
 		const struct manifest_record *n;
 
@@ -3246,7 +3255,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 			if (base.v[i].path != NULL && !base.v[i].seen &&
 			    pathset_add(&gone, base.v[i].path) == -1)
 				goto nomem;
-		qsort(gone.v, gone.n, sizeof(*gone.v), depth_cmp);
+		sort_any(gone.v, gone.n, sizeof(*gone.v), depth_cmp);
 		for (i = gone.n; i-- > 0;) {
 			b = held_get(&base, gone.v[i]);
 			if (below_any(&held, b->path))
@@ -3286,7 +3295,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 		    ov.v[i]) == NULL && (m = held_get(&mine, ov.v[i])) !=
 		    NULL && out_add(u, &m->rec, NULL) == -1)
 			goto nomem;
-	qsort(u->dirs.v, u->dirs.n, sizeof(*u->dirs.v), depth_cmp);
+	sort_any(u->dirs.v, u->dirs.n, sizeof(*u->dirs.v), depth_cmp);
 	dir_times(u, &next);
 	/*
 	 * Some paths failed: the records stay those of the old template, so
@@ -3296,7 +3305,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 	if (u->errors > 0)
 		goto out;
 	/* The new records, base and configuration. */
-	qsort(u->out, u->nout, sizeof(*u->out), held_cmp);
+	sort_any(u->out, u->nout, sizeof(*u->out), held_cmp);
 	if ((path = meta_path(p, MANIFEST)) == NULL ||
 	    manifest_create(&w, path) == -1) {
 		say(u->ops, JE_RECORDS, errno, u->jail, NULL, NULL);
