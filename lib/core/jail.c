@@ -811,10 +811,10 @@ write_records(struct making *mk, const char *base, struct written *w,
 	struct manifest_reader rd;
 	struct manifest_writer out;
 	struct manifest_record rec;
-	const struct held *s;
+	struct held *s;
 	char *path = NULL;
 	FILE *fp;
-	size_t i = 0;
+	size_t i = 0, k;
 	int r, c, e = 0;
 
 	if ((fp = fopen(base, "re")) == NULL)
@@ -841,12 +841,15 @@ write_records(struct making *mk, const char *base, struct written *w,
 			if (c == 0)
 				break;
 		}
+		s = mk->mode == JAIL_SNAPSHOT ? NULL : held_get(&mk->seen,
+		    rec.path);
+		if (s != NULL)
+			s->seen = true;
 		if (i > 0 && strcmp(w[i - 1].path, rec.path) == 0)
 			continue;
 		if (mk->mode == JAIL_SNAPSHOT) {
 			rec.strategy = "snapshot";
-		} else if ((s = held_get(&mk->seen, rec.path)) == NULL ||
-		    !seen_matches(&s->rec, &rec)) {
+		} else if (s == NULL || !seen_matches(&s->rec, &rec)) {
 			say(mk->ops, JE_CHANGED, 0, mk->p.jail, rec.path,
 			    NULL);
 			errno = ESTALE;
@@ -858,6 +861,14 @@ write_records(struct making *mk, const char *base, struct written *w,
 	}
 	if (r == -1)
 		goto fail;
+	/* What the runner made that the template's manifest lacks. */
+	for (k = 0; k < mk->seen.alloc; k++)
+		if (mk->seen.v[k].path != NULL && !mk->seen.v[k].seen) {
+			say(mk->ops, JE_CHANGED, 0, mk->p.jail,
+			    mk->seen.v[k].path, NULL);
+			errno = ESTALE;
+			goto fail;
+		}
 	for (; i < nw; i++) {
 		w[i].rec.path = w[i].path;
 		if (manifest_add(&out, &w[i].rec) == -1)
