@@ -1077,3 +1077,45 @@ _small_template() {
 	run "$JAILCLONE" verify "$b/j1" "$a/j2"
 	assert_success
 }
+
+@test "ENOSPC while jails are made: none gets its name, nothing half-made is left, and a rerun with room makes them" {
+	mount_fs xfs 300M
+	local tmpl=$T/tmpl i
+	mkdir -p "$tmpl/usr/lib" "$tmpl/etc"
+	for i in 1 2 3 4 5 6; do
+		head -c 20000000 /dev/urandom >"$tmpl/usr/lib/big$i"
+	done
+	printf 'template\n' >"$tmpl/etc/motd"
+	set_fixture_times "$tmpl"
+	mkdir "$MNT/jails"
+	# Copies (the template is on another filesystem): 120 MB per jail,
+	# so the third jail cannot fit.
+	run --separate-stderr "$JAILCLONE" create -j1 "$tmpl" "$MNT/jails/a" \
+		"$MNT/jails/b" "$MNT/jails/c"
+	assert_failure 3
+	grep -q 'No space left on device' <<<"$stderr" || fail "stderr: $stderr"
+	# What was made complete has its name and verifies; what was not has
+	# neither a name nor a partial tree.
+	local made=0 j
+	for j in a b c; do
+		if [[ -e $MNT/jails/$j ]]; then
+			made=$((made + 1))
+			run "$JAILCLONE" verify "$MNT/jails/$j"
+			assert_success
+		else
+			[[ ! -e $MNT/jails/.jailclone/$j ]] ||
+				fail "records of $j left: $(find "$MNT/jails/.jailclone/$j" | head)"
+		fi
+	done
+	(( made < 3 )) || fail "all three jails fit: the test needs a smaller filesystem"
+	[[ -z $(find "$MNT/jails" -name partial) ]] || fail "a partial tree is left"
+	# Room again: the missing ones are made.
+	for j in a b c; do
+		[[ -e $MNT/jails/$j ]] && "$JAILCLONE" destroy "$MNT/jails/$j"
+	done
+	run "$JAILCLONE" create -j1 "$tmpl" "$MNT/jails/a"
+	assert_success
+	run "$JAILCLONE" verify "$MNT/jails/a"
+	assert_success
+	cmp "$tmpl/usr/lib/big6" "$MNT/jails/a/usr/lib/big6"
+}
