@@ -1119,3 +1119,23 @@ _small_template() {
 	assert_success
 	cmp "$tmpl/usr/lib/big6" "$MNT/jails/a/usr/lib/big6"
 }
+
+@test "btrfs: a template with a subvolume inside is cloned, not snapshot, so nothing is left out" {
+	mount_fs btrfs 300M
+	btrfs subvolume create "$MNT/tmpl" >/dev/null
+	mkdir -p "$MNT/tmpl/etc"
+	printf 'template\n' >"$MNT/tmpl/etc/motd"
+	btrfs subvolume create "$MNT/tmpl/var" >/dev/null
+	head -c 50000 /dev/urandom >"$MNT/tmpl/var/data"
+	run "$JAILCLONE" create -v "$MNT/tmpl" "$MNT/j1"
+	assert_success
+	assert_output "created '$MNT/j1' (reflink)"
+	cmp "$MNT/tmpl/var/data" "$MNT/j1/var/data"
+	assert_shared "$MNT/j1/var/data"
+	run "$JAILCLONE" verify "$MNT/j1"
+	assert_success
+	run "$JAILCLONE" create -m snapshot "$MNT/tmpl" "$MNT/j2"
+	assert_failure 3
+	assert_output --partial 'snapshot'
+	[[ ! -e $MNT/j2 && ! -e $MNT/.jailclone/j2 ]]
+}

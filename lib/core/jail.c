@@ -901,6 +901,7 @@ struct template {
 	int		 fd;		/* the tree */
 	dev_t		 dev;
 	bool		 subvolume;
+	bool		 nested;	/* subvolumes below it: not snapshot */
 };
 
 static void
@@ -1082,6 +1083,36 @@ template_free(struct template *t)
 }
 
 /*
+ * Whether a subvolume template has subvolumes below its top: a snapshot
+ * leaves them out (they come out as empty directories).
+ */
+static bool
+has_nested(const struct template *t)
+{
+	struct manifest_reader rd;
+	struct manifest_record rec;
+	FILE *fp;
+	int fd;
+	bool found = false;
+
+	if ((fp = fopen(t->base, "re")) == NULL)
+		return true;
+	if (manifest_open(&rd, fp) == 0) {
+		while (!found && manifest_next(&rd, &rec) == 1) {
+			if (rec.type != 'd' || strcmp(rec.path, ".") == 0 ||
+			    (fd = beneath(t->fd, rec.path, O_RDONLY |
+			    O_DIRECTORY)) == -1)
+				continue;
+			found = backend_subvolume.is_subvolume(fd);
+			close(fd);
+		}
+		manifest_close(&rd);
+	}
+	fclose(fp);
+	return found;
+}
+
+/*
  * Look at the template and make its manifest (a directory: now, beside
  * the first jail's records; an archive: in the store, once).
  */
@@ -1130,6 +1161,8 @@ template_open(struct template *t, const char *path,
 	t->subvolume = backend_subvolume.is_subvolume(t->fd);
 	if (t->subvolume && t->kind == JAIL_TEMPLATE_DIR)
 		t->kind = JAIL_TEMPLATE_SUBVOLUME;
+	if (t->subvolume)
+		t->nested = has_nested(t);
 	return 0;
 }
 
@@ -1188,7 +1221,8 @@ choose(const struct template *t, const struct making *mk)
 
 	if (o->mode != JAIL_AUTO)
 		return o->mode;
-	if (t->subvolume && backend_subvolume.supported(mk->p.jfd) &&
+	if (t->subvolume && !t->nested &&
+	    backend_subvolume.supported(mk->p.jfd) &&
 	    same_fs(t->fd, mk->p.jfd))
 		return JAIL_SNAPSHOT;
 	if (clones(t, mk->p.jfd))
@@ -1515,10 +1549,12 @@ make_one(struct making *mk, const struct template *t, unsigned jobs)
 	}
 	mk->mode = choose(t, mk);
 	if (mk->mode == JAIL_SNAPSHOT) {
-		if (!t->subvolume || backend_subvolume.snapshot(t->fd,
-		    mk->p.jfd, PARTIAL) == -1) {
-			say(mk->ops, JE_MODE, t->subvolume ? errno : 0,
-			    mk->p.jail, NULL, "snapshot");
+		if (!t->subvolume || t->nested ||
+		    backend_subvolume.snapshot(t->fd, mk->p.jfd,
+		    PARTIAL) == -1) {
+			say(mk->ops, JE_MODE, t->subvolume && !t->nested ?
+			    errno : 0, mk->p.jail, NULL, "snapshot");
+			place_discard(&mk->p);
 			return -1;
 		}
 	} else if (copy_tree(mk, t, jobs) == -1) {
