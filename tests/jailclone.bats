@@ -1139,3 +1139,31 @@ _small_template() {
 	assert_output --partial 'snapshot'
 	[[ ! -e $MNT/j2 && ! -e $MNT/.jailclone/j2 ]]
 }
+
+@test "update of a hardlink-mode jail: shared files become links to the new template's, private ones copies" {
+	mount_fs ext4 300M
+	local t1=$MNT/t1 t2=$MNT/t2 j=$MNT/jails/j
+	mkdir -p "$t1/usr/lib" "$t1/etc" "$MNT/jails"
+	printf 'lib one\n' >"$t1/usr/lib/x"
+	printf 'same\n' >"$t1/usr/lib/same"
+	printf 'conf one\n' >"$t1/etc/conf"
+	run "$JAILCLONE" create -m hardlink --shared usr "$t1" "$j"
+	assert_success
+	[[ $(inode_of "$j/usr/lib/x") == $(inode_of "$t1/usr/lib/x") ]]
+	cp -a "$t1" "$t2"
+	printf 'lib two\n' >"$t2/usr/lib/x.new" && mv "$t2/usr/lib/x.new" "$t2/usr/lib/x"
+	printf 'conf two\n' >"$t2/etc/conf"
+	run "$JAILCLONE" update -v --template "$t2" "$j"
+	assert_success
+	assert_line "$j: updated ./usr/lib/x"
+	assert_line "$j: updated ./etc/conf"
+	[[ $(inode_of "$j/usr/lib/x") == $(inode_of "$t2/usr/lib/x") ]] ||
+		fail "usr/lib/x is not the new template's file"
+	[[ $(inode_of "$j/etc/conf") != $(inode_of "$t2/etc/conf") ]] ||
+		fail "etc/conf (private) is a hard link"
+	[[ $(cat "$j/etc/conf") == 'conf two' ]]
+	[[ $(inode_of "$j/usr/lib/same") == $(inode_of "$t1/usr/lib/same") ]] ||
+		fail "an unchanged shared file was replaced"
+	run "$JAILCLONE" verify "$j"
+	assert_success
+}

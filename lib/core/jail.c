@@ -1292,7 +1292,24 @@ struct conf {
 	enum jail_mode	 mode;
 	char		**overrides;
 	size_t		 nov;
+	char		**shared;	/* hardlink mode: its paths */
+	size_t		 nshared;
+	char		**private;
+	size_t		 nprivate;
 };
+
+/* Add a copy of v to the list (*v)[*n]; failures are left out. */
+static void
+list_add(char ***v, size_t *n, const char *s)
+{
+	char **nv;
+
+	if ((nv = reallocarray(*v, *n + 1, sizeof(*nv))) == NULL)
+		return;
+	*v = nv;
+	if ((nv[*n] = strdup(s)) != NULL)
+		(*n)++;
+}
 
 static void
 conf_free(struct conf *c)
@@ -1309,6 +1326,12 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nov; i++)
 		free(c->overrides[i]);
 	free(c->overrides);
+	for (i = 0; i < c->nshared; i++)
+		free(c->shared[i]);
+	free(c->shared);
+	for (i = 0; i < c->nprivate; i++)
+		free(c->private[i]);
+	free(c->private);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1400,6 +1423,16 @@ conf_write(const struct place *p, const struct conf *c, bool nosync)
 		fprintf(a.fp, "override=%s\n", esc);
 		free(esc);
 	}
+	for (i = 0; i < c->nshared + c->nprivate; i++) {
+		const char *v = i < c->nshared ? c->shared[i] :
+		    c->private[i - c->nshared];
+
+		if ((esc = manifest_escape(v)) == NULL)
+			goto fail;
+		fprintf(a.fp, "%s=%s\n", i < c->nshared ? "shared" :
+		    "private", esc);
+		free(esc);
+	}
 	return afile_commit(&a);
 fail:
 	afile_abort(&a);
@@ -1449,6 +1482,12 @@ write_conf(struct making *mk, const struct template *t, int rootfd)
 	}
 	c.overrides = ov;
 	c.nov = n;
+	if (mk->mode == JAIL_HARDLINK) {
+		c.shared = (char **)mk->o->shared;
+		c.nshared = mk->o->nshared;
+		c.private = (char **)mk->o->private;
+		c.nprivate = mk->o->nprivate;
+	}
 	rc = conf_write(&mk->p, &c, true);
 out:
 	for (i = 0; i < n; i++)
@@ -1859,7 +1898,7 @@ jail_create(const char *template, const char *const *jails, size_t n,
 static int
 conf_read(int jfd, struct conf *c)
 {
-	char *line = NULL, *v, **nv;
+	char *line = NULL, *v;
 	size_t cap = 0;
 	ssize_t len;
 	FILE *fp;
@@ -1880,7 +1919,8 @@ conf_read(int jfd, struct conf *c)
 		*v++ = '\0';
 		if (strcmp(line, "template") == 0 || strcmp(line,
 		    "hostname") == 0 || strcmp(line, "override") == 0 ||
-		    strcmp(line, "tree") == 0)
+		    strcmp(line, "tree") == 0 || strcmp(line, "shared") == 0 ||
+		    strcmp(line, "private") == 0)
 			(void)manifest_unescape(v);
 		if (strcmp(line, "template") == 0)
 			c->template = strdup(v);
@@ -1903,12 +1943,12 @@ conf_read(int jfd, struct conf *c)
 			for (i = 0; i <= JAIL_TEMPLATE_ARCHIVE; i++)
 				if (strcmp(v, kind_names[i]) == 0)
 					c->kind = (enum jail_kind)i;
-		} else if (strcmp(line, "override") == 0 && (nv = reallocarray(
-		    c->overrides, c->nov + 1, sizeof(*nv))) != NULL) {
-			c->overrides = nv;
-			if ((nv[c->nov] = strdup(v)) != NULL)
-				c->nov++;
-		}
+		} else if (strcmp(line, "override") == 0)
+			list_add(&c->overrides, &c->nov, v);
+		else if (strcmp(line, "shared") == 0)
+			list_add(&c->shared, &c->nshared, v);
+		else if (strcmp(line, "private") == 0)
+			list_add(&c->private, &c->nprivate, v);
 	}
 	free(line);
 	fclose(fp);
@@ -2686,6 +2726,8 @@ struct updating {
 	int		 tree;		/* the new template's tree */
 	int		 old;		/* the old one's, or -1 */
 	uint64_t	 mnt;		/* the jail's mount */
+	struct policy	 share;		/* hardlink mode: what is linked */
+	bool		 link;
 	struct pathset	 dirs;		/* directories whose times to set */
 	struct held	*out;		/* the new manifest's records */
 	size_t		 nout;
@@ -2893,6 +2935,14 @@ put_entry(struct updating *u, int tfd, const struct manifest_record *rec,
 			return STRATEGY_NONE;
 		return STRATEGY_MKDIR;
 	case 'f':
+		/* Hardlink mode: a shared file is the template's own. */
+		if (u->link && tfd == u->tree && as == NULL &&
+		    policy_shares(&u->share, rec->path + 2)) {
+			if (linkat(tpfd, tname, pfd, tmp, 0) == -1)
+				goto fail;
+			used = STRATEGY_HARDLINK;
+			break;
+		}
 		if ((sfd = openat(tpfd, tname, O_RDONLY | O_NOFOLLOW |
 		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) == -1 ||
 		    (dfd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
@@ -3486,6 +3536,14 @@ jail_update(const char *template, const char *const *jails, size_t n,
 		if (c.tree != NULL)
 			u.old = open(c.tree, O_RDONLY | O_DIRECTORY |
 			    O_CLOEXEC);
+		if (c.mode == JAIL_HARDLINK) {
+			policy_init(&u.share);
+			u.share.shared = (const char *const *)c.shared;
+			u.share.nshared = c.nshared;
+			u.share.private = (const char *const *)c.private;
+			u.share.nprivate = c.nprivate;
+			u.link = true;
+		}
 		if (update_one(&u, &pl[i], &c, &t, o->jobs) == -1 ||
 		    u.errors > 0)
 			rc = 1;
