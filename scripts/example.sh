@@ -10,13 +10,13 @@ xcp=$PWD/bin/xcp
 xsync=$PWD/bin/xsync
 jailclone=$PWD/bin/jailclone
 work=$(mktemp -d)
-img= mnt= loopdev=
+img='' mnt='' loopdev=''
 cleanup() {
 	if [ -n "$mnt" ]; then
 		umount "$mnt" 2>/dev/null || true
 		rmdir "$mnt" 2>/dev/null || true
 	fi
-	[ -n "$loopdev" ] && losetup -d "$loopdev" 2>/dev/null || true
+	if [ -n "$loopdev" ]; then losetup -d "$loopdev" 2>/dev/null || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
