@@ -1167,3 +1167,24 @@ _small_template() {
 	run "$JAILCLONE" verify "$j"
 	assert_success
 }
+
+@test "destroy removes a tree thousands of levels deep with few descriptors, and the rest of the jail" {
+	local tmpl=$T/tmpl
+	mkdir -p "$tmpl/etc" "$T/jails"
+	printf 'template\n' >"$tmpl/etc/motd"
+	run "$JAILCLONE" create "$tmpl" "$T/jails/a"
+	assert_success
+	# 3,000 levels, a file at the bottom and one on the way
+	(
+		cd "$T/jails/a" || exit 1
+		for i in $(seq 3000); do
+			mkdir d && cd d || exit 1
+			[[ $i -eq 1500 ]] && echo middle >f
+		done
+		echo bottom >f
+	) || fail "could not build the deep tree"
+	run bash -c 'ulimit -n 32 && exec "$1" destroy "$2"' _ "$JAILCLONE" "$T/jails/a"
+	assert_success
+	[[ ! -e $T/jails/a && ! -e $T/jails/.jailclone/a ]] ||
+		fail "left: $(ls -la "$T/jails" "$T/jails/.jailclone")"
+}

@@ -344,41 +344,47 @@ meta_path(const struct place *p, const char *file)
  * below stops it (EBUSY, *mounted set).
  */
 static int
-remove_beneath(int dirfd, const char *name, uint64_t mnt, bool *mounted)
+remove_file(int dirfd, const char *name, const struct stat *st)
 {
-	struct walk_dir d;
-	struct statx sx;
-	struct stat st, ost;
+	struct stat ost;
 	unsigned flags;
-	size_t i;
-	int fd, ret = 0;
+	int fd;
 
-	if (walk_stat(dirfd, name, false, &st) == -1)
+	if (unlinkat(dirfd, name, 0) == 0)
+		return 0;
+	if (errno != EPERM || !S_ISREG(st->st_mode) || st->st_nlink != 1)
 		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dirfd, name, 0) == 0)
-			return 0;
-		if (errno != EPERM || !S_ISREG(st.st_mode) ||
-		    st.st_nlink != 1)
-			return errno == ENOENT ? 0 : -1;
-		/*
-		 * Immutable or append-only, and its only name: clear the
-		 * flags.  A file with other names (a hard link to the
-		 * template) keeps them, and its name here stays.
-		 */
-		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_NOCTTY | O_CLOEXEC);
-		if (fd == -1)
-			return -1;
-		if (fstat(fd, &ost) == 0 && ost.st_ino == st.st_ino &&
-		    ost.st_dev == st.st_dev && S_ISREG(ost.st_mode) &&
-		    ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
-			flags &= ~(unsigned)(FS_IMMUTABLE_FL | FS_APPEND_FL);
-			(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
-		}
-		close(fd);
-		return unlinkat(dirfd, name, 0);
+	/*
+	 * Immutable or append-only, and its only name: clear the flags.  A
+	 * file with other names (a hard link to the template) keeps them,
+	 * and its name here stays.
+	 */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &ost) == 0 && ost.st_ino == st->st_ino &&
+	    ost.st_dev == st->st_dev && S_ISREG(ost.st_mode) &&
+	    ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		flags &= ~(unsigned)(FS_IMMUTABLE_FL | FS_APPEND_FL);
+		(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
 	}
+	close(fd);
+	return unlinkat(dirfd, name, 0);
+}
+
+/*
+ * Open the directory name in dirfd for removal: not another mount
+ * (EBUSY, *mounted set), its immutable and append-only flags cleared.
+ * A btrfs subvolume is deleted at once: then -1 with errno 0.
+ */
+static int
+open_for_removal(int dirfd, const char *name, uint64_t mnt, bool *mounted)
+{
+	struct statx sx;
+	unsigned flags;
+	int fd;
+
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_DIRECTORY |
 	    O_CLOEXEC);
 	if (fd == -1)
@@ -399,19 +405,131 @@ remove_beneath(int dirfd, const char *name, uint64_t mnt, bool *mounted)
 	if (backend_subvolume.is_subvolume(fd) &&
 	    backend_subvolume.destroy(dirfd, name) == 0) {
 		close(fd);
-		return 0;
-	}
-	if (walk_list(fd, &d) == -1) {
-		close(fd);
+		errno = 0;
 		return -1;
 	}
-	for (i = 0; i < d.n; i++)
-		if (remove_beneath(fd, d.names[i], mnt, mounted) == -1)
+	return fd;
+}
+
+/* One directory on the way down: its name in its parent, its listing. */
+struct rm_level {
+	char		*name;		/* NULL for the top */
+	dev_t		 dev;		/* itself, to come back up to */
+	ino_t		 ino;
+	struct walk_dir	 list;
+	size_t		 next;
+	bool		 failed;	/* something in it stays */
+};
+
+/*
+ * Remove the tree name in dirfd, not following symlinks and not leaving
+ * the mount mnt: a btrfs subvolume below goes at once; anything mounted
+ * below stops it (EBUSY, *mounted set).  However deep the tree, two
+ * descriptors at most are open: the walk goes back up through "..",
+ * checked against the directory it came from.
+ */
+static int
+remove_beneath(int dirfd, const char *name, uint64_t mnt, bool *mounted)
+{
+	struct rm_level *lv = NULL, *top, *nl;
+	struct stat st;
+	size_t n = 0, alloc = 0;
+	char *entering = NULL;
+	const char *child;
+	int fd, cfd, pfd, ret = 0;
+
+	if (walk_stat(dirfd, name, false, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return remove_file(dirfd, name, &st);
+	if ((fd = open_for_removal(dirfd, name, mnt, mounted)) == -1)
+		return errno == 0 ? 0 : -1;
+	for (;;) {
+		/* Enter the directory open as fd. */
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			if ((nl = reallocarray(lv, alloc, sizeof(*nl))) ==
+			    NULL) {
+				ret = -1;
+				goto out;
+			}
+			lv = nl;
+		}
+		top = &lv[n];
+		memset(top, 0, sizeof(*top));
+		top->name = entering;
+		entering = NULL;
+		n++;
+		if (fstat(fd, &st) == -1 || walk_list(fd, &top->list) == -1) {
 			ret = -1;
-	walk_list_free(&d);
-	close(fd);
-	if (ret == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) == -1)
-		ret = -1;
+			goto out;
+		}
+		top->dev = st.st_dev;
+		top->ino = st.st_ino;
+		/* Remove what is in it, down into its next subdirectory. */
+		for (;;) {
+			top = &lv[n - 1];
+			cfd = -1;
+			while (cfd == -1 && top->next < top->list.n) {
+				child = top->list.names[top->next++];
+				if (walk_stat(fd, child, false, &st) == -1)
+					continue;
+				if (!S_ISDIR(st.st_mode)) {
+					if (remove_file(fd, child, &st) == -1)
+						top->failed = true;
+					continue;
+				}
+				cfd = open_for_removal(fd, child, mnt,
+				    mounted);
+				if (cfd == -1 && errno != 0)
+					top->failed = true;
+			}
+			if (cfd != -1) {
+				if ((entering = strdup(child)) == NULL) {
+					close(cfd);
+					ret = -1;
+					goto out;
+				}
+				close(fd);
+				fd = cfd;
+				break;
+			}
+			/* Done with this level: up, and remove it. */
+			walk_list_free(&top->list);
+			memset(&top->list, 0, sizeof(top->list));
+			if (n == 1) {
+				close(fd);
+				fd = -1;
+				if (top->failed || unlinkat(dirfd, name,
+				    AT_REMOVEDIR) == -1)
+					ret = -1;
+				goto out;
+			}
+			pfd = walk_reopen_parent(fd, lv[n - 2].dev,
+			    lv[n - 2].ino);
+			close(fd);
+			if ((fd = pfd) == -1) {
+				ret = -1;
+				goto out;
+			}
+			if (top->failed || unlinkat(fd, top->name,
+			    AT_REMOVEDIR) == -1)
+				lv[n - 2].failed = true;
+			free(top->name);
+			top->name = NULL;
+			n--;
+		}
+	}
+out:
+	if (fd != -1)
+		close(fd);
+	free(entering);
+	while (n > 0) {
+		n--;
+		walk_list_free(&lv[n].list);
+		free(lv[n].name);
+	}
+	free(lv);
 	return ret;
 }
 
