@@ -3185,44 +3185,37 @@ drift_add(void *arg, const struct jail_diff *d)
 		ds->err = ENOMEM;
 }
 
-/* Whether a path of the set is below dir (not dir itself). */
+/* Whether path is dir or below it (strictly below: not dir itself). */
+static bool
+is_below(const char *path, const char *dir, bool strict)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' ||
+	    (!strict && path[n] == '\0'));
+}
+
+/* Whether a path of the set is strictly below dir. */
 static bool
 drift_below(const struct pathset *s, const char *dir)
 {
-	size_t i, n = strlen(dir);
+	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		if (strncmp(s->v[i], dir, n) == 0 && s->v[i][n] == '/')
+		if (is_below(s->v[i], dir, true))
 			return true;
 	return false;
 }
 
-/* Whether path is strictly below one of the set's paths. */
+/* Whether path is below one of the set's paths (or one, unless strict). */
 static bool
-above_any(const struct pathset *s, const char *path)
+under_any(const struct pathset *s, const char *path, bool strict)
 {
-	size_t i, n;
+	size_t i;
 
-	for (i = 0; i < s->n; i++) {
-		n = strlen(s->v[i]);
-		if (strncmp(path, s->v[i], n) == 0 && path[n] == '/')
+	for (i = 0; i < s->n; i++)
+		if (is_below(path, s->v[i], strict))
 			return true;
-	}
-	return false;
-}
-
-/* Whether path is one of the set's or below one. */
-static bool
-below_any(const struct pathset *s, const char *path)
-{
-	size_t i, n;
-
-	for (i = 0; i < s->n; i++) {
-		n = strlen(s->v[i]);
-		if (strncmp(path, s->v[i], n) == 0 && (path[n] == '\0' ||
-		    path[n] == '/'))
-			return true;
-	}
 	return false;
 }
 
@@ -3413,7 +3406,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 			changed = true;
 		}
 		if (!changed && strcmp(n->path, ".") != 0 &&
-		    above_any(&broken, n->path)) {
+		    under_any(&broken, n->path, true)) {
 			/* The jail removed its directory, or made it a link. */
 			changed = true;
 		}
@@ -3473,7 +3466,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 		sort_any(gone.v, gone.n, sizeof(*gone.v), depth_cmp);
 		for (i = gone.n; i-- > 0;) {
 			b = held_get(&base, gone.v[i]);
-			if (below_any(&held, b->path))
+			if (under_any(&held, b->path, false))
 				continue;	/* in a conflicting directory */
 			if (pathset_has(&ov, b->path)) {
 				m = held_get(&mine, b->path);
