@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -13,16 +15,47 @@
 #include <string.h>
 #include <wchar.h>
 #include <wctype.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "core/manifest.h"
 
 static const char *progname = "xcp";
 
+/*
+ * Deep trees hold a few directory descriptors per level: take the hard
+ * limit, and as root at least FD_WANT where the kernel allows it.
+ */
+#define FD_WANT	65536
+
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+	unsigned long max = 0;
+	FILE *f;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (geteuid() == 0 && rl.rlim_max != RLIM_INFINITY &&
+	    rl.rlim_max < FD_WANT &&
+	    (f = fopen("/proc/sys/fs/nr_open", "re")) != NULL) {
+		if (fscanf(f, "%lu", &max) == 1 && max > rl.rlim_max)
+			rl.rlim_max = max < FD_WANT ? max : FD_WANT;
+		fclose(f);
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 void
 common_init(const char *argv0)
 {
 	const char *s;
+
+	raise_fd_limit();
 
 	setlocale(LC_ALL, "");
 	bindtextdomain(PACKAGE, LOCALEDIR);

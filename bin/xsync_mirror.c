@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -252,6 +251,7 @@ xsync_view_report(void *arg, const struct mirror_event *ev)
 		[ME_SKIP_DIR] = N_("skipping directory %s"),
 		[ME_SKIP_SPECIAL] = N_("skipping non-regular file %s"),
 		[ME_OTHER_FS] = NULL,
+		[ME_DEST_INSIDE] = N_("skipping %s: the destination is there"),
 		[ME_REF] = N_("cannot open reference directory %s"),
 	};
 	struct xsync_view *v = arg;
@@ -259,7 +259,7 @@ xsync_view_report(void *arg, const struct mirror_event *ev)
 	if (ev->kind == ME_VANISHED || ev->kind == ME_CHANGED)
 		v->vanished = true;
 	else if (ev->kind != ME_SKIP_DIR && ev->kind != ME_SKIP_SPECIAL &&
-	    ev->kind != ME_OTHER_FS)
+	    ev->kind != ME_OTHER_FS && ev->kind != ME_DEST_INSIDE)
 		v->errors = true;
 	if (what[ev->kind] == NULL ||
 	    ((ev->kind == ME_SKIP_DIR || ev->kind == ME_SKIP_SPECIAL) &&
@@ -365,18 +365,6 @@ contents(const char *src)
 
 	return (n > 0 && src[n - 1] == '/') || strcmp(src, ".") == 0 ||
 	    (n >= 2 && strcmp(src + n - 2, "/.") == 0);
-}
-
-/* Allow deep trees: each level holds a few directory fds open. */
-static void
-raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
 }
 
 int
@@ -553,7 +541,6 @@ xsync_mirror(int argc, char **argv)
 			filter_free(&f);
 			return XS_FILES;
 		}
-	raise_fd_limit();
 	o.all_items = v.itemize > 1 || v.progress || v.progress2;
 	ops.item = xsync_view_item;
 	ops.report = xsync_view_report;

@@ -98,4 +98,12 @@ typedef int (*xfer_range_fn)(struct xfer *, off_t, off_t, off_t *);
  */
 int	xfer_segments(struct xfer *, xfer_range_fn);
 
+/*
+ * Copy [start, end) with read(2) and write(2): what a kernel copy call
+ * leaves when it reports the end of the file before st_size.  FUSE, for
+ * one, turns a read error into 0 bytes there; read(2) tells the truth
+ * (the error, or that the file did shrink).  Returns 0 or -1 with errno.
+ */
+int	xfer_read_range(struct xfer *, off_t, off_t, off_t *);
+
 #endif

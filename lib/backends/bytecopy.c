@@ -123,6 +123,9 @@ send_range(struct xfer *x, off_t *pos, off_t end, off_t *eof)
 			return -1;
 		}
 		if (n == 0) {
+			/* Short of st_size: let read(2) say why. */
+			if (*pos < x->size)
+				return -1;
 			*eof = *pos;
 			break;
 		}
@@ -142,17 +145,33 @@ buf_key_init(void)
 	(void)pthread_key_create(&buf_key, free);
 }
 
+static int	read_range(struct xfer *, off_t, off_t, off_t *);
+
 static int
 bytecopy_range(struct xfer *x, off_t start, off_t end, off_t *eof)
+{
+	off_t pos = start;
+
+	if (x->hash == NULL && x->sparse_mode != SPARSE_ALWAYS && !x->pseudo &&
+	    x->size > 0 && send_range(x, &pos, end, eof) == 0)
+		return 0;
+	return read_range(x, pos, end, eof);
+}
+
+int
+xfer_read_range(struct xfer *x, off_t start, off_t end, off_t *eof)
+{
+	return read_range(x, start, end, eof);
+}
+
+static int
+read_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 {
 	static _Thread_local char *buf;
 	off_t pos = start;
 	ssize_t r;
 	size_t want;
 
-	if (x->hash == NULL && x->sparse_mode != SPARSE_ALWAYS && !x->pseudo &&
-	    x->size > 0 && send_range(x, &pos, end, eof) == 0)
-		return 0;
 	if (buf == NULL) {
 		if (posix_memalign((void **)&buf, 4096, BUF_SIZE) != 0) {
 			buf = NULL;

@@ -40,6 +40,9 @@ copy_range_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 				errno = EOPNOTSUPP;
 				return -1;
 			}
+			/* Short of st_size: let read(2) say why. */
+			if (in < x->size && !x->pseudo)
+				return xfer_read_range(x, in, end, eof);
 			*eof = in;
 			break;
 		}

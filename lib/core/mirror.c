@@ -59,6 +59,8 @@ struct mirror {
 	long		 deletions;
 	unsigned	 seq;
 	int		 droot;		/* the destination root, for -H */
+	struct stat	 dtop;		/* the directory the run writes in */
+	bool		 dtop_known;
 	const char	*droot_path;
 	dev_t		 sdev;		/* the source root's device, for -x */
 	char		*hbuf;		/* for -c */
@@ -85,7 +87,15 @@ struct level {
 	struct ahead	*next;		/* of the subdirectory done now */
 	struct walk_dir	 pre;		/* sfd's names, listed ahead */
 	bool		 has_pre;
+	int		 depth;		/* below the root */
 };
+
+/*
+ * Past this depth a level gives up its parent's descriptors while it is
+ * walked, and opens them again through ".." after: a tree of any depth
+ * needs a bounded number of descriptors.
+ */
+#define FD_DEPTH	64
 
 /*
  * A source subdirectory that a worker opens and lists while the walking
@@ -153,7 +163,7 @@ static bool
 counts(enum mirror_err kind)
 {
 	return kind != ME_SKIP_DIR && kind != ME_SKIP_SPECIAL &&
-	    kind != ME_OTHER_FS;
+	    kind != ME_OTHER_FS && kind != ME_DEST_INSIDE;
 }
 
 static void
@@ -165,7 +175,13 @@ report(struct mirror *m, enum mirror_err kind, int err, const char *dir,
 
 	if (counts(kind))
 		m->failed = true;
-	if (err != 0 && backend_fatal(err)) {
+	/*
+	 * A full or failing destination stops the run; a source that cannot
+	 * be read is that entry's problem, as in rsync.
+	 */
+	if (err != 0 && backend_fatal(err) && kind != ME_VANISHED &&
+	    kind != ME_STAT && kind != ME_OPEN_DIR && kind != ME_READ &&
+	    kind != ME_READLINK) {
 		m->stopped = true;
 		if (m->pool != NULL)
 			atomic_store(&m->pool->halt, true);
@@ -341,6 +357,7 @@ our_tmp(const char *name)
 }
 
 static void	mirror_dir(struct mirror *, struct level *);
+static void	pool_settle(struct mirror *);
 static void	do_dir(struct mirror *, const struct level *, const char *,
 		    const char *, const struct stat *, const struct stat *,
 		    const char *, bool, bool);
@@ -2077,6 +2094,70 @@ out:
 	fin_free(f);
 }
 
+/* Close *fd, keeping what it was to come back to it through "..". */
+static void
+let_go(int *fd, int child, struct stat *was, bool *closed)
+{
+	*closed = false;
+	if (*fd < 0 || child < 0 || fstat(*fd, was) == -1)
+		return;
+	close(*fd);
+	*fd = -1;
+	*closed = true;
+}
+
+/* Open again what let_go closed; on failure stop the run. */
+static void
+come_back(struct mirror *m, const char *path, int *fd, int child,
+    const struct stat *was, bool closed)
+{
+	if (!closed)
+		return;
+	if ((*fd = walk_reopen_parent(child, was->st_dev, was->st_ino)) ==
+	    -1) {
+		report(m, ME_OPEN_DIR, errno, path, NULL);
+		m->stopped = true;
+	}
+}
+
+/*
+ * Walk sub, a subdirectory of up.  Deep down, on this thread alone and
+ * with up's descriptors closed meanwhile (nothing queued may use them).
+ */
+static void
+descend(struct mirror *m, struct level *up, struct level *sub)
+{
+	struct mirror_pool *pool = m->pool;
+	struct mirror_ops ops = m->ops;
+	struct stat ws, wd, wr[MIRROR_MAX_REFS];
+	bool cs, cd, cr[MIRROR_MAX_REFS];
+	size_t i;
+
+	if (sub->depth < FD_DEPTH) {
+		mirror_dir(m, sub);
+		return;
+	}
+	pool_settle(m);
+	if (halted(m))
+		return;
+	/* Alone, what happens is told at once (see replay()). */
+	if (pool != NULL)
+		m->ops = m->out;
+	m->pool = NULL;
+	let_go(&up->sfd, sub->sfd, &ws, &cs);
+	let_go(&up->dfd, sub->dfd, &wd, &cd);
+	for (i = 0; i < m->o.nrefs; i++)
+		let_go(&up->rfd[i], sub->rfd[i], &wr[i], &cr[i]);
+	mirror_dir(m, sub);
+	come_back(m, up->spath, &up->sfd, sub->sfd, &ws, cs);
+	come_back(m, up->dpath, &up->dfd, sub->dfd, &wd, cd);
+	for (i = 0; i < m->o.nrefs; i++)
+		come_back(m, up->dpath, &up->rfd[i], sub->rfd[i], &wr[i],
+		    cr[i]);
+	m->pool = pool;
+	m->ops = ops;
+}
+
 /*
  * A directory: its line, then its contents, then its attributes (times
  * last, once nothing more is written in it).  settled: d is the source's
@@ -2109,6 +2190,7 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 	}
 	sub = &f->sub;
 	init_level(sub);
+	sub->depth = lv->depth + 1;
 	f->up = lv;
 	f->s = *s;
 	if (d != NULL) {
@@ -2176,6 +2258,15 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 		report(m, ME_OTHER_FS, 0, lv->spath, sname);
 		goto attrs;
 	}
+	/*
+	 * Everything this run writes is below the destination root: met in
+	 * the source, it is not walked, or the copy would copy itself.
+	 */
+	if (lv->depth > 0 && m->dtop_known && s->st_dev == m->dtop.st_dev &&
+	    s->st_ino == m->dtop.st_ino) {
+		report(m, ME_DEST_INSIDE, 0, lv->spath, sname);
+		goto attrs;
+	}
 	/* Opened and listed by a worker: taken over (failed: again here). */
 	if ((a = lv->next) != NULL && strcmp(a->name, sname) == 0 &&
 	    ahead_ready(a) && a->fd != -1) {
@@ -2206,12 +2297,15 @@ do_dir(struct mirror *m, const struct level *lv, const char *sname,
 		if (sub->dfd >= 0 && m->pool != NULL &&
 		    group_keys(m, sub->dfd) && fstat(sub->dfd, &n) == 0)
 			sub->dino = n.st_ino;
+		if (sub->dfd >= 0 && lv->depth == 0)
+			m->dtop_known = fstat(sub->dfd, &m->dtop) == 0;
 	}
 	for (i = 0; i < m->o.nrefs; i++)
 		if (lv->rfd[i] >= 0)
 			sub->rfd[i] = openat(lv->rfd[i], dname, O_RDONLY |
 			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	mirror_dir(m, sub);
+	/* lv is the caller's level, const to what it calls but its own. */
+	descend(m, (struct level *)lv, sub);
 attrs:
 	f->attrs = true;
 out:
@@ -2646,6 +2740,7 @@ split(const char *path, char **dir, char **base)
 	if ((slash = strrchr(p, '/')) == NULL) {
 		*base = p;
 		*dir = strdup(".");
+		p = NULL;
 	} else {
 		*base = strdup(slash + 1);
 		if (slash == p)
@@ -2699,6 +2794,7 @@ set_root(struct mirror *m, const struct level *up, const char *ddir)
 	if (m->droot >= 0)
 		close(m->droot);
 	m->droot = up->dfd >= 0 ? dup(up->dfd) : -1;
+	m->dtop_known = false;
 	m->droot_path = ddir;
 }
 
@@ -2746,8 +2842,8 @@ out:
 	return ret;
 }
 
-int
-mirror_run(struct mirror *m, const char *src, const char *dst,
+static int
+run_tree(struct mirror *m, const char *src, const char *dst,
     bool contents)
 {
 	struct level up;
@@ -2786,8 +2882,8 @@ mirror_run(struct mirror *m, const char *src, const char *dst,
 	return finish(m);
 }
 
-int
-mirror_file(struct mirror *m, const char *src, const char *dst)
+static int
+run_file(struct mirror *m, const char *src, const char *dst)
 {
 	struct level up;
 	char *ddir, *dbase;
@@ -2808,6 +2904,42 @@ mirror_file(struct mirror *m, const char *src, const char *dst)
 	free(ddir);
 	free(dbase);
 	return ret;
+}
+
+/* What mirror_run and mirror_file hand to the walking thread. */
+struct run_args {
+	struct mirror	*m;
+	const char	*src;
+	const char	*dst;
+	bool		 contents;
+	bool		 file;
+};
+
+static int
+run_args_call(void *p)
+{
+	struct run_args *a = p;
+
+	if (a->file)
+		return run_file(a->m, a->src, a->dst);
+	return run_tree(a->m, a->src, a->dst, a->contents);
+}
+
+int
+mirror_run(struct mirror *m, const char *src, const char *dst,
+    bool contents)
+{
+	struct run_args a = { m, src, dst, contents, false };
+
+	return walk_deep(run_args_call, &a);
+}
+
+int
+mirror_file(struct mirror *m, const char *src, const char *dst)
+{
+	struct run_args a = { m, src, dst, false, true };
+
+	return walk_deep(run_args_call, &a);
 }
 
 int

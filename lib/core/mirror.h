@@ -111,6 +111,7 @@ enum mirror_err {
 	ME_SKIP_DIR,		/* skipping directory SRC (no -r) */
 	ME_SKIP_SPECIAL,	/* skipping non-regular file SRC */
 	ME_OTHER_FS,		/* skipping SRC on another filesystem (-x) */
+	ME_DEST_INSIDE,		/* skipping SRC: it is where DST goes */
 	ME_REF			/* cannot open reference directory DST */
 };
 

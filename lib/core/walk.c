@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -214,4 +215,50 @@ walk_readlink(int dirfd, const char *name, off_t hint)
 		}
 		buf = nb;
 	}
+}
+
+/*
+ * A recursive walk spends a few hundred bytes of stack per level: the
+ * 8 MiB of a main thread end near 10,000 levels.  A thread's stack is
+ * only reserved address space until it is used.
+ */
+#define WALK_STACK	((size_t)1 << 30)
+
+struct deep_call {
+	int		(*fn)(void *);
+	void		*arg;
+	int		 ret;
+	int		 err;
+};
+
+static void *
+deep_main(void *p)
+{
+	struct deep_call *c = p;
+
+	errno = 0;
+	c->ret = c->fn(c->arg);
+	c->err = errno;
+	return NULL;
+}
+
+int
+walk_deep(int (*fn)(void *), void *arg)
+{
+	struct deep_call c = { fn, arg, -1, 0 };
+	pthread_attr_t a;
+	pthread_t t;
+	int rc;
+
+	if (pthread_attr_init(&a) != 0)
+		return fn(arg);
+	rc = pthread_attr_setstacksize(&a, WALK_STACK);
+	if (rc == 0)
+		rc = pthread_create(&t, &a, deep_main, &c);
+	pthread_attr_destroy(&a);
+	if (rc != 0)
+		return fn(arg);
+	pthread_join(t, NULL);
+	errno = c.err;
+	return c.ret;
 }

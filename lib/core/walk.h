@@ -50,4 +50,11 @@ char	*walk_join(const char *, const char *);
  */
 int	walk_reopen_parent(int, dev_t, ino_t);
 
+/*
+ * Call fn(arg) on a thread with a stack large enough for a recursive walk
+ * of any depth the open-file limit allows (directly when no such thread can
+ * be made).  Returns what fn returns, with its errno.
+ */
+int	walk_deep(int (*)(void *), void *);
+
 #endif
