@@ -259,7 +259,8 @@ place_open(struct place *p, const char *jail, bool make, int lockmode,
 	free(name);
 	p->dfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dfd == -1) {
-		say(ops, JE_NOT_JAIL, errno, jail, p->dir, NULL);
+		/* The directory the jail is in: named itself. */
+		say(ops, JE_READ, errno, NULL, p->dir, NULL);
 		goto fail;
 	}
 	if (make && mkdirat(p->dfd, META_DIR, 0700) == -1 && errno != EEXIST) {
@@ -648,8 +649,12 @@ held_put(struct held_map *m, const struct manifest_record *r)
 			return -1;
 		}
 		for (i = 0; i < na; i++)
-			if (old[i].path != NULL)
-				*held_slot(m, old[i].path) = old[i];
+			if (old[i].path != NULL) {
+				h = held_slot(m, old[i].path);
+				*h = old[i];
+				/* The record points at its own copy's name. */
+				h->rec.strategy = h->strategy;
+			}
 		free(old);
 	}
 	h = held_slot(m, r->path);
@@ -2434,12 +2439,16 @@ measure_file(struct measuring *m, int fd, const struct stat *st,
 }
 
 /* Walk the open directory fd of one jail, never following symlinks. */
+/* Past this depth du walks without holding each level's descriptor. */
+#define DU_FD_DEPTH	64
+
 static void
-measure_dir(struct measuring *m, int fd, uint64_t mnt)
+measure_dir(struct measuring *m, int *fdp, uint64_t mnt, int depth)
 {
 	struct walk_dir d;
 	struct statx sx;
-	struct stat st, ost;
+	struct stat st, ost, here;
+	int fd = *fdp;
 	struct linked *nv;
 	uint64_t excl, shared;
 	size_t i, na;
@@ -2456,8 +2465,11 @@ measure_dir(struct measuring *m, int fd, uint64_t mnt)
 		sub = openat(fd, d.names[i], O_RDONLY | O_NOFOLLOW |
 		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
 		    (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
-		if (sub == -1)
+		if (sub == -1) {
+			if (errno != ENOENT)
+				m->err = errno;
 			continue;
+		}
 		/* What was looked at, not something put there since. */
 		if (fstat(sub, &ost) == -1 || ost.st_ino != st.st_ino ||
 		    ost.st_dev != st.st_dev) {
@@ -2472,8 +2484,24 @@ measure_dir(struct measuring *m, int fd, uint64_t mnt)
 				close(sub);
 				continue;
 			}
-			measure_dir(m, sub, mnt);
+			/*
+			 * Deep down, this level lets go of its descriptor
+			 * and comes back to it through "..": any depth
+			 * takes a bounded number of them.
+			 */
+			if (depth < DU_FD_DEPTH || fstat(fd, &here) == -1) {
+				measure_dir(m, &sub, mnt, depth + 1);
+				close(sub);
+				continue;
+			}
+			close(fd);
+			measure_dir(m, &sub, mnt, depth + 1);
+			fd = walk_reopen_parent(sub, here.st_dev, here.st_ino);
 			close(sub);
+			if (fd == -1) {
+				m->err = errno;
+				break;
+			}
 			continue;
 		}
 		m->u->files++;
@@ -2501,6 +2529,7 @@ measure_dir(struct measuring *m, int fd, uint64_t mnt)
 		m->ln[m->nln].shared = shared;
 		m->nln++;
 	}
+	*fdp = fd;
 	walk_list_free(&d);
 }
 
@@ -2548,8 +2577,8 @@ union_bytes(struct extent *v, size_t n)
 }
 
 
-int
-jail_du(const char *const *jails, size_t n, struct jail_usage *out,
+static int
+du_all(const char *const *jails, size_t n, struct jail_usage *out,
     uint64_t *total, const struct jail_ops *ops)
 {
 	struct measuring m;
@@ -2576,9 +2605,10 @@ jail_du(const char *const *jails, size_t n, struct jail_usage *out,
 		}
 		m.u = &out[i];
 		m.err = 0;
-		measure_dir(&m, fd, sx.stx_mnt_id);
+		measure_dir(&m, &fd, sx.stx_mnt_id, 0);
 		count_links(&m);
-		close(fd);
+		if (fd != -1)
+			close(fd);
 		place_close(&p);
 		if (m.err != 0) {
 			say(ops, m.err == ENOMEM ? JE_NOMEM : JE_READ, m.err,
@@ -2590,6 +2620,32 @@ jail_du(const char *const *jails, size_t n, struct jail_usage *out,
 	free(m.ext);
 	free(m.ln);
 	return rc;
+}
+
+struct du_args {
+	const char *const *jails;
+	size_t		 n;
+	struct jail_usage *out;
+	uint64_t	*total;
+	const struct jail_ops *ops;
+};
+
+static int
+du_call(void *p)
+{
+	struct du_args *a = p;
+
+	return du_all(a->jails, a->n, a->out, a->total, a->ops);
+}
+
+/* On a stack deep enough for any tree (see walk_deep()). */
+int
+jail_du(const char *const *jails, size_t n, struct jail_usage *out,
+    uint64_t *total, const struct jail_ops *ops)
+{
+	struct du_args a = { jails, n, out, total, ops };
+
+	return walk_deep(du_call, &a);
 }
 
 /* Whether anything is mounted at or below path (mountinfo's field 5). */
@@ -3512,8 +3568,13 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 	 */
 	if (u->errors > 0)
 		goto out;
-	/* The new records, base and configuration. */
+	/*
+	 * The new records, base and configuration.  Moved by realloc and
+	 * the sort, each record points at its own copy's strategy again.
+	 */
 	sort_any(u->out, u->nout, sizeof(*u->out), held_cmp);
+	for (i = 0; i < u->nout; i++)
+		u->out[i].rec.strategy = u->out[i].strategy;
 	if ((path = meta_path(p, MANIFEST)) == NULL ||
 	    manifest_create(&w, path) == -1) {
 		say(u->ops, JE_RECORDS, errno, u->jail, NULL, NULL);
