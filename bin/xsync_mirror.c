@@ -594,7 +594,9 @@ xsync_mirror(int argc, char **argv)
 	}
 	if (stats && !v.quiet)
 		xsync_print_stats(mirror_stats(m));
-	status = v.errors ? XS_PARTIAL : mirror_stats(m)->skipped_deletes ?
+	/* A full or failing destination stopped it: rsync's 11. */
+	status = mirror_stopped(m) ? XS_IO : v.errors ? XS_PARTIAL :
+	    mirror_stats(m)->skipped_deletes ?
 	    XS_DEL_LIMIT : v.vanished ? XS_VANISHED : XS_OK;
 	mirror_free(m);
 	filter_free(&f);

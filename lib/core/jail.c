@@ -546,6 +546,26 @@ remove_any(int dirfd, const char *name)
 	return remove_beneath(dirfd, name, sx.stx_mnt_id, &mounted);
 }
 
+/*
+ * Remove what an interrupted run left in a jail's records directory: its
+ * partial tree and the temporaries the runner builds it under.
+ */
+static void
+clear_leftovers(int jfd)
+{
+	struct walk_dir d;
+	size_t i;
+
+	(void)remove_any(jfd, PARTIAL);
+	if (walk_list(jfd, &d) == -1)
+		return;
+	for (i = 0; i < d.n; i++)
+		if (strncmp(d.names[i], ".xcp-", 5) == 0 ||
+		    strncmp(d.names[i], ".jailclone-", 11) == 0)
+			(void)remove_any(jfd, d.names[i]);
+	walk_list_free(&d);
+}
+
 static uint64_t
 str_hash(const char *s)
 {
@@ -1702,7 +1722,7 @@ make_one(struct making *mk, const struct template *t, unsigned jobs)
 		return -1;
 	}
 	/* What an interrupted create left goes first. */
-	(void)remove_any(mk->p.jfd, PARTIAL);
+	clear_leftovers(mk->p.jfd);
 	if (asprintf(&mk->root, "%s/%s/%s/%s", mk->p.dir, META_DIR,
 	    mk->p.name, PARTIAL) == -1) {
 		mk->root = NULL;
@@ -2750,7 +2770,7 @@ destroy_one(const char *jail, bool wait, const struct jail_ops *ops)
 			goto out;
 		}
 	}
-	(void)remove_any(p.jfd, PARTIAL);
+	clear_leftovers(p.jfd);
 	(void)unlinkat(p.jfd, MANIFEST, 0);
 	(void)unlinkat(p.jfd, BASE, 0);
 	(void)unlinkat(p.jfd, CONF, 0);

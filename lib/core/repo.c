@@ -295,6 +295,9 @@ tidy(struct repo *r, const char *part)
 	for (i = 0; i < d.n; i++) {
 		if (suffixed(d.names[i], DELETING, base, sizeof(base))) {
 			(void)remove_tree(r->fd, d.names[i]);
+		} else if (strncmp(d.names[i], ".latest-", 8) == 0) {
+			/* A "latest" a killed run had not renamed yet. */
+			(void)unlinkat(r->fd, d.names[i], 0);
 		} else if (suffixed(d.names[i], PARTIAL, base, sizeof(base)) &&
 		    repo_parse_name(base, &t, &seq) == 0) {
 			if (keep[0] != '\0' && t < best) {
@@ -314,6 +317,10 @@ tidy(struct repo *r, const char *part)
 			if (suffixed(m.names[i], ".xcpm", base, sizeof(base)) &&
 			    repo_parse_name(base, &t, &seq) == 0 &&
 			    !repo_find(r, base))
+				(void)unlinkat(mfd, m.names[i], 0);
+			/* A manifest a killed run was still writing. */
+			else if (m.names[i][0] == '.' &&
+			    strstr(m.names[i], ".xcpm.") != NULL)
 				(void)unlinkat(mfd, m.names[i], 0);
 		walk_list_free(&m);
 	}
