@@ -1950,6 +1950,40 @@ cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+/*
+ * Whether the directory that would hold jail is the tree at template or
+ * below it: the jail would then be copied into itself.
+ */
+static bool
+jail_inside(const char *jail, const char *template)
+{
+	struct stat t, st, up;
+	char *dir = NULL, *name = NULL;
+	int fd, pfd, i;
+	bool in = false;
+
+	if (stat(template, &t) == -1 || !S_ISDIR(t.st_mode) ||
+	    split(jail, &dir, &name) == -1)
+		return false;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	free(name);
+	for (i = 0; fd != -1 && i < 4096 && !in; i++) {
+		if (fstat(fd, &st) == -1)
+			break;
+		in = st.st_dev == t.st_dev && st.st_ino == t.st_ino;
+		pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = pfd;
+		if (fd == -1 || fstat(fd, &up) == -1 ||
+		    (up.st_dev == st.st_dev && up.st_ino == st.st_ino))
+			break;
+	}
+	if (fd != -1)
+		close(fd);
+	return in;
+}
+
 int
 jail_create(const char *template, const char *const *jails, size_t n,
     const struct jail_create_opts *o, const struct jail_ops *ops)
@@ -1961,6 +1995,12 @@ jail_create(const char *template, const char *const *jails, size_t n,
 	int rc;
 
 	memset(&cj, 0, sizeof(cj));
+	for (i = 0; i < n; i++)
+		if (jail_inside(jails[i], template)) {
+			say(ops, JE_TEMPLATE, 0, jails[i], template,
+			    "a jail would be inside it");
+			return -1;
+		}
 	if ((cj.v = calloc(n, sizeof(*cj.v))) == NULL) {
 		say(ops, JE_NOMEM, ENOMEM, NULL, NULL, NULL);
 		return -1;

@@ -578,10 +578,14 @@ emit_record(struct mirror *m, const struct level *lv, const char *name,
     bool quiet, bool same_data)
 {
 	struct record rec;
-	char *dpath;
+	char *dpath, *text = NULL;
 
 	if (!m->o.records || m->ops.record == NULL)
 		return;
+	/* Read by name in its directory: the whole path may be too long. */
+	if (dst != NULL && S_ISLNK(dst->st_mode) && lv->dfd >= 0 &&
+	    name != NULL)
+		text = walk_readlink(lv->dfd, name, dst->st_size);
 	dpath = name != NULL && strcmp(name, ".") != 0 ?
 	    walk_join(lv->dpath, name) : NULL;
 	memset(&rec, 0, sizeof(rec));
@@ -596,8 +600,10 @@ emit_record(struct mirror *m, const struct level *lv, const char *name,
 	rec.post = post;
 	rec.quiet = quiet;
 	rec.same_data = same_data;
+	rec.link_text = text;
 	m->ops.record(m->ops.arg, &rec);
 	free(dpath);
+	free(text);
 }
 
 /* The hash k has for the data of a file like st, or NULL. */
@@ -1336,7 +1342,7 @@ struct out {
 	bool		 has_st;
 	bool		 has_dst;
 	bool		 has_hash;
-	char		*str[2];
+	char		*str[3];
 };
 
 /* A queued regular file; its names are in the batch's strs. */
@@ -1491,6 +1497,7 @@ cap_record(void *arg, const struct record *rec)
 	o->u.rec.dst = keep(o, 0, rec->dst);
 	o->u.rec.src = o->u.rec.dst;
 	o->u.rec.first = keep(o, 1, rec->first);
+	o->u.rec.link_text = keep(o, 2, rec->link_text);
 	o->u.rec.backup = o->u.rec.target = NULL;
 	if ((o->has_st = rec->st != NULL))
 		o->st = *rec->st;
@@ -1576,6 +1583,7 @@ batch_free(struct batch *b)
 	for (i = 0; i < b->nv; i++) {
 		free(b->v[i].str[0]);
 		free(b->v[i].str[1]);
+		free(b->v[i].str[2]);
 		if (b->v[i].kind == OUT_RECORD && b->v[i].u.rec.data_fd != -1)
 			close(b->v[i].u.rec.data_fd);
 	}

@@ -26,6 +26,7 @@ struct record {
 	const unsigned char *hash;	/* XXH3-128 of the data read, or NULL */
 	int		 data_fd;	/* holds the same data as dst, or -1 */
 	const char	*first;		/* dst is a later link of this path */
+	const char	*link_text;	/* dst is a symlink with this text */
 	bool		 quiet;		/* a directory that was already there */
 	bool		 post;		/* a directory's metadata is final */
 	bool		 same_data;	/* the data is the reference's or dst's */

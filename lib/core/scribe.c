@@ -350,6 +350,8 @@ finish_dir(struct scribe *s, const char *path, const struct stat *st)
 static char *
 link_text(const struct record *rec)
 {
+	if (rec->link_text != NULL)
+		return strdup(rec->link_text);
 	if (rec->strategy == STRATEGY_SYMLINK && rec->target != NULL)
 		return strdup(rec->target);
 	return walk_readlink(AT_FDCWD, rec->dst, rec->dst_st->st_size);
