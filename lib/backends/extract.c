@@ -151,14 +151,9 @@ archive_trouble(struct ex *ex, const char *path, int r)
 	return trouble(ex, path, msg, err > 0 ? err : 0);
 }
 
-/*
- * The name of an archive entry relative to the root: empty and "."
- * components (so any leading "./") and trailing slashes dropped.  Returns
- * a malloc'd "./a/b", or "." for the root itself; NULL with *why for a name
- * that is refused, or NULL with *why NULL when out of memory.
- */
-static char *
-clean_path(const char *raw, const char **why)
+/* See extract.h: every name is cleaned here before anything is made. */
+char *
+extract_clean_path(const char *raw, const char **why)
 {
 	const char *p, *q;
 	char *out, *o;
@@ -968,7 +963,7 @@ make_hardlink(struct ex *ex, struct item *it, const char *hl)
 	char *tpath, *trel, *slash;
 	int tdir, fd, r = 0;
 
-	if ((tpath = clean_path(hl, &why)) == NULL)
+	if ((tpath = extract_clean_path(hl, &why)) == NULL)
 		return why == NULL ? nomem(ex) : trouble(ex, it->raw,
 		    "hard link target is outside the tree", 0);
 	trel = rel_of(tpath);
@@ -1041,7 +1036,7 @@ one_entry(struct ex *ex, struct archive_entry *e)
 	    (it.raw = archive_entry_pathname_utf8(e)) == NULL)
 		return trouble(ex, "?", "entry without a name", 0) < 0 ?
 		    -1 : 0;
-	if ((it.path = clean_path(it.raw, &why)) == NULL)
+	if ((it.path = extract_clean_path(it.raw, &why)) == NULL)
 		return (why == NULL ? nomem(ex) : trouble(ex, it.raw, why,
 		    0)) < 0 ? -1 : 0;
 	it.rel = rel_of(it.path);

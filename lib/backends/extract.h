@@ -64,6 +64,16 @@ struct extract_opts {
 };
 
 /*
+ * The name of an archive entry (or of a hard link's target) relative to
+ * the root, as extract_archive() makes it: empty and "." components (so
+ * any leading "./") and trailing slashes dropped.  An empty name, an
+ * absolute one and one with a ".." component are refused.  Returns a
+ * malloc'd "./a/b", or "." for the root itself; NULL with *why saying why
+ * the name is refused, or NULL with *why NULL when out of memory.
+ */
+char	*extract_clean_path(const char *raw, const char **why);
+
+/*
  * Extract the archive at path (NULL: standard input) into the directory
  * open as root_fd (opened O_RDONLY|O_DIRECTORY, not O_PATH), which should
  * be empty: what is in the way is replaced, as a later duplicate entry

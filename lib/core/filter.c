@@ -74,51 +74,71 @@ in_class(const char *p, char c, const char **end)
 	return in != neg;
 }
 
-bool
-filter_wildmatch(const char *p, const char *s)
+/*
+ * What wild() answers.  The two aborts are rsync's (and git's): they stop
+ * the loops of the stars around from trying later starts that cannot
+ * match, without which a pattern of k stars costs n^k steps on a string
+ * of n characters ("*a*a*a*a*a*b" and a name of 160 a's: minutes).
+ */
+enum wild {
+	WILD_NOMATCH,
+	WILD_MATCH,
+	/* The string ran out: a later start leaves even less of it. */
+	WILD_ABORT_ALL,
+	/* A "*" met a slash: only a "**" further out can go past it. */
+	WILD_ABORT_TO_STARSTAR
+};
+
+static enum wild
+wild(const char *p, const char *s)
 {
 	const char *end;
-	bool m;
+	enum wild r;
+	bool m, starstar;
 
 	for (; *p != '\0'; p++, s++) {
+		/* Everything but a star takes one character. */
+		if (*s == '\0' && *p != '*')
+			return WILD_ABORT_ALL;
 		switch (*p) {
 		case '?':
-			if (*s == '\0' || *s == '/')
-				return false;
+			if (*s == '/')
+				return WILD_NOMATCH;
 			break;
 		case '*':
-			if (p[1] == '*') {
-				/* "**" and longer runs: anything, slashes too. */
-				while (*p == '*')
-					p++;
-				if (*p == '\0')
-					return true;
-				for (; *s != '\0'; s++)
-					if (filter_wildmatch(p, s))
-						return true;
-				return filter_wildmatch(p, s);
-			}
-			p++;
+			/* "**" and longer runs: anything, slashes too. */
+			starstar = p[1] == '*';
+			while (*p == '*')
+				p++;
 			if (*p == '\0')
-				return strchr(s, '/') == NULL;
-			for (;; s++) {
-				if (filter_wildmatch(p, s))
-					return true;
-				if (*s == '\0' || *s == '/')
-					return false;
+				return starstar || strchr(s, '/') == NULL ?
+				    WILD_MATCH : WILD_NOMATCH;
+			/*
+			 * The rest of the pattern starts with a character,
+			 * so it cannot match at the end of s.
+			 */
+			for (; *s != '\0'; s++) {
+				r = wild(p, s);
+				if (r == WILD_NOMATCH) {
+					if (!starstar && *s == '/')
+						return WILD_ABORT_TO_STARSTAR;
+				} else if (!starstar ||
+				    r != WILD_ABORT_TO_STARSTAR)
+					return r;
 			}
+			return WILD_ABORT_ALL;
 		case '[':
-			if (*s == '\0' || *s == '/')
-				return false;
+			if (*s == '/')
+				return WILD_NOMATCH;
 			m = in_class(p + 1, *s, &end);
 			if (end != NULL) {
 				if (!m)
-					return false;
+					return WILD_NOMATCH;
 				p = end - 1;
 				break;
 			}
 			if (*s != '[')
-				return false;
+				return WILD_NOMATCH;
 			break;
 		case '\\':
 			if (p[1] != '\0')
@@ -126,11 +146,17 @@ filter_wildmatch(const char *p, const char *s)
 			/* FALLTHROUGH */
 		default:
 			if (*s != *p)
-				return false;
+				return WILD_NOMATCH;
 			break;
 		}
 	}
-	return *s == '\0';
+	return *s == '\0' ? WILD_MATCH : WILD_NOMATCH;
+}
+
+bool
+filter_wildmatch(const char *p, const char *s)
+{
+	return wild(p, s) == WILD_MATCH;
 }
 
 /* Whether the rule's pattern matches path itself (not its ancestors). */

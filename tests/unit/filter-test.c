@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/filter.h"
 
@@ -48,6 +49,41 @@ test_wildmatch(void)
 	CHECK(!WM("\\*", "x"));
 	CHECK(WM("a\\?", "a?"));
 	CHECK(WM("*.tar.*", "x.tar.gz"));
+}
+
+/*
+ * Patterns with many stars against long names that do not match: tried
+ * every way, "*a*a*a*a*a*b" takes minutes on 160 a's.  Each of these must
+ * answer at once.
+ */
+static void
+test_wildmatch_stars(void)
+{
+	char s[4097];
+	size_t i;
+
+	memset(s, 'a', 255);
+	s[255] = '\0';
+	CHECK(!WM("*a*a*a*a*a*a*a*a*a*a*a*a*b", s));
+	CHECK(WM("*a*a*a*a*a*a*a*a*a*a*a*a*", s));
+	CHECK(!WM("**a**a**a**a**a**a**a**b", s));
+	/* "a/a/.../a", 4095 characters. */
+	for (i = 0; i < 4095; i++)
+		s[i] = i % 2 == 0 ? 'a' : '/';
+	s[4095] = '\0';
+	CHECK(!WM("**a**a**a**a**a**a**b", s));
+	CHECK(!WM("**/*a*a*a*a*a*b", s));
+	CHECK(WM("**a/*a**a", s));
+	/* A "*" that meets a slash leaves the rest to a "**" further out. */
+	CHECK(!WM("*/*b", "a/c/b"));
+	CHECK(WM("*/*/b", "a/c/b"));
+	CHECK(WM("**/*b", "a/c/xb"));
+	CHECK(!WM("**/*b", "a/c/xb/y"));
+	CHECK(WM("a*b**c*d", "aXb/Y/cZd"));
+	CHECK(!WM("a*b*c*d", "aXb/Y/cZd"));
+	CHECK(WM("*x*", "axb"));
+	CHECK(!WM("*x*", "ax/x"));
+	CHECK(WM("**x*", "ab/bxc"));
 }
 
 static enum filter_kind
@@ -162,7 +198,10 @@ test_first_match(void)
 int
 main(void)
 {
+	/* A matcher gone exponential fails the test instead of hanging. */
+	alarm(60);
 	test_wildmatch();
+	test_wildmatch_stars();
 	test_rules();
 	test_first_match();
 	return check_end();
