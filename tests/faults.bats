@@ -322,6 +322,44 @@ _tree() {
 	assert_equal "$(_sums "$MNT/tpl")" "$before"
 }
 
+@test "kill -9 in an xsync mirror (a clone, a file's rename) and in jailclone update (an entry's rename): the rerun completes and removes what the kill left" {
+	mount_fs xfs 400M
+	_tree "$MNT/src"
+	"$XSYNC" -a "$MNT/src/" "$MNT/dst/"
+	cp -a "$MNT/src" "$MNT/v1"
+	local i point sc n
+	for i in $(seq 1 60); do echo "changed $i" >>"$MNT/src/d$(( i % 6 ))/f$i"; done
+	for point in ioctl:4 renameat:3; do
+		sc=${point%:*} n=${point#*:}
+		rm -rf "$MNT/dst"
+		"$XSYNC" -a "$MNT/v1/" "$MNT/dst/"
+		run _kill_at "$sc" "$n" "$XSYNC" -a "$MNT/src/" "$MNT/dst/"
+		[[ $status -eq 137 ]] || fail "$point: not killed (status $status): $output"
+		# each file is the old one or the new one, whole
+		while IFS= read -r -d '' f; do
+			cmp -s "$MNT/src/$f" "$MNT/dst/$f" || cmp -s "$MNT/v1/$f" "$MNT/dst/$f" ||
+				fail "$point: $f is neither version"
+		done < <(cd "$MNT/dst" && find . -type f ! -name '.xsync-*' -print0)
+		run "$XSYNC" -aH "$MNT/src/" "$MNT/dst/"
+		assert_success
+		assert_same_tree "$MNT/src" "$MNT/dst" -A
+	done
+	mkdir "$MNT/jails"
+	run "$JAILCLONE" create "$MNT/v1" "$MNT/jails/j1"
+	assert_success
+	run _kill_at renameat 5 "$JAILCLONE" update --template "$MNT/src" "$MNT/jails/j1"
+	[[ $status -eq 137 ]] || fail "update not killed (status $status): $output"
+	[[ -n $(find "$MNT/jails/j1" -name '.jailclone-*.new') ]] ||
+		fail "the kill came before any new entry was made"
+	run --separate-stderr "$JAILCLONE" update --template "$MNT/src" "$MNT/jails/j1"
+	assert_success
+	[[ -z $(find "$MNT/jails/j1" -name '.jailclone-*') ]] || fail "left: $(find "$MNT/jails/j1" -name '.jailclone-*')"
+	assert_same_tree "$MNT/src" "$MNT/jails/j1" -A -D
+	run "$JAILCLONE" verify "$MNT/jails/j1"
+	assert_success
+	assert_output ''
+}
+
 # ---------------------------------------------------------------------------
 # files changing while they are copied
 
@@ -367,6 +405,33 @@ _during() {
 		run "$XSYNC" verify "$T/m.xcpm" "$MNT/dst"
 		assert_success
 		_whole "$T/src" "$MNT/dst" 2>/dev/null || [[ $action == vanish ]]
+	done
+}
+
+@test "a file that grows, shrinks, vanishes or is replaced during an xsync mirror: said (exit 24), each copy whole, the next run brings it up to date" {
+	local action
+	for action in grow shrink vanish replace; do
+		rm -rf "$T/src" "$T/dst"
+		mkdir "$T/src"
+		head -c 300000 /dev/urandom >"$T/src/moving"
+		echo still >"$T/src/still"
+		cp "$T/src/moving" "$T/old"
+		_during "$T/src/moving" "$action" "$XSYNC" -a "$T/src/" "$T/dst/"
+		if [[ $action == vanish ]]; then
+			[[ $DURING_STATUS -eq 0 || $DURING_STATUS -eq 24 ]] ||
+				fail "$action: status $DURING_STATUS: $(cat "$T/during.err")"
+		else
+			[[ $DURING_STATUS -eq 24 ]] ||
+				fail "$action: status $DURING_STATUS: $(cat "$T/during.err")"
+		fi
+		if ! cmp -s "$T/old" "$T/dst/moving"; then
+			cmp "$T/src/moving" "$T/dst/moving" ||
+				fail "$action: the copy is neither the old nor the new file"
+		fi
+		sleep 1.1
+		run "$XSYNC" -a --delete "$T/src/" "$T/dst/"
+		assert_success
+		assert_same_tree "$T/src" "$T/dst" -A -D
 	done
 }
 

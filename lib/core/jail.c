@@ -2351,6 +2351,12 @@ jail_list(const char *dir, unsigned jobs,
 				    AT_SYMLINK_NOFOLLOW) == 0;
 				fn(arg, &info);
 				conf_free(&c);
+			} else if (jfd != -1 && fstatat(jfd, PARTIAL, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0) {
+				/* Being made (or its maker just died). */
+				info.template = "";
+				info.complete = false;
+				fn(arg, &info);
 			}
 			if (jfd != -1)
 				close(jfd);
@@ -3285,16 +3291,69 @@ tell(struct updating *u, enum jail_change c, const char *path,
 struct drift_set {
 	struct pathset	*s;
 	struct pathset	*broken;	/* removed, or no longer its type */
+	int		 root;		/* the jail's root */
 	int		 err;
 };
+
+/* A name put_entry() gives a new entry before renaming it into place. */
+static bool
+our_new(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base != NULL ? base + 1 : path;
+	n = strlen(base);
+	return strncmp(base, ".jailclone-", 11) == 0 && n > 15 &&
+	    strcmp(base + n - 4, ".new") == 0;
+}
+
+/* Whether path, beneath the jail's root, is a directory. */
+static bool
+is_dir_at(int root, const char *path)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int pfd, rc;
+
+	if (strcmp(path, ".") == 0)
+		return fstat(root, &st) == 0 && S_ISDIR(st.st_mode);
+	if ((pfd = parent_of(root, path, name, sizeof(name))) == -1)
+		return false;
+	rc = fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW);
+	close(pfd);
+	return rc == 0 && S_ISDIR(st.st_mode);
+}
 
 static void
 drift_add(void *arg, const struct jail_diff *d)
 {
 	struct drift_set *ds = arg;
+	char name[NAME_MAX + 1];
+	int pfd;
 
 	if (d->kind == JAIL_OVERRIDE)
 		return;
+	/*
+	 * A directory's mtime moves with any change in it, which the
+	 * entries' own drift says: on its own it is no change to keep (an
+	 * update killed midway moved it too).
+	 */
+	if (d->kind == JAIL_MODIFIED && d->fields == VERIFY_MTIME &&
+	    is_dir_at(ds->root, d->path))
+		return;
+	/*
+	 * What an update killed before its rename left: stale, since the
+	 * jail's lock keeps any other update out.
+	 */
+	if (d->kind == JAIL_ADDED && our_new(d->path) && (pfd =
+	    parent_of(ds->root, d->path, name, sizeof(name))) != -1) {
+		if (unlinkat(pfd, name, 0) == 0) {
+			close(pfd);
+			return;
+		}
+		close(pfd);
+	}
 	if (pathset_add(ds->s, d->path) == -1 || ((d->kind == JAIL_REMOVED ||
 	    (d->kind == JAIL_MODIFIED && (d->fields & VERIFY_TYPE))) &&
 	    pathset_add(ds->broken, d->path) == -1))
@@ -3460,6 +3519,7 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 	/* What the jail changed: its drift from its manifest, overrides. */
 	ds.s = &drift;
 	ds.broken = &broken;
+	ds.root = u->root;
 	ds.err = 0;
 	vops.diff = drift_add;
 	vops.arg = &ds;
