@@ -121,8 +121,8 @@ mirror_usage(void)
 "      --help              display this help and exit\n"
 "      --version           output version information and exit\n"
 "\nExit status: 0 success, 1 usage error, 3 a source or DST that cannot "
-"be\nused, 23 some entries failed, 24 some sources vanished, 25 "
-"--max-delete\nstopped deletions.\n"), stdout);
+"be\nused, 11 stopped: DST full or failing, 23 some entries failed, 24 "
+"some\nsources vanished or changed, 25 --max-delete stopped deletions.\n"), stdout);
 	xsync_commands_help();
 	exit(XS_OK);
 }

@@ -468,6 +468,30 @@ _during() {
 	done
 }
 
+@test "a template file that changes while jailclone copies it: no jail is made (exit 3), and a rerun makes one that verifies" {
+	mount_fs ext4 200M
+	local action
+	mkdir "$MNT/jails"
+	for action in grow replace; do
+		rm -rf "$T/tpl"
+		mkdir -p "$T/tpl/etc"
+		head -c 300000 /dev/urandom >"$T/tpl/etc/moving"
+		echo still >"$T/tpl/etc/still"
+		_during "$T/tpl/etc/moving" "$action" "$JAILCLONE" create "$T/tpl" "$MNT/jails/j1"
+		[[ $DURING_STATUS -eq 3 ]] || fail "$action: status $DURING_STATUS: $(cat "$T/during.err")"
+		grep -q "the template changed while it was made" "$T/during.err" ||
+			fail "$action: $(cat "$T/during.err")"
+		assert_file_not_exists "$MNT/jails/j1"
+		run --separate-stderr "$JAILCLONE" create "$T/tpl" "$MNT/jails/j1"
+		assert_success
+		assert_same_tree "$T/tpl" "$MNT/jails/j1" -A
+		run "$JAILCLONE" verify "$MNT/jails/j1"
+		assert_success
+		run "$JAILCLONE" destroy "$MNT/jails/j1"
+		assert_success
+	done
+}
+
 # ---------------------------------------------------------------------------
 # permissions and a read-only destination
 
