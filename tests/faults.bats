@@ -70,6 +70,13 @@ _faulty() {
 	set_fixture_times "$1"
 }
 
+# _heal DIR: the names of _faulty no longer fail.
+_heal() {
+	mv "$1/file-EIO-read" "$1/file-read"
+	mv "$1/EIO-dir" "$1/dir"
+	mv "$1/sub/EIO-open" "$1/sub/open"
+}
+
 # _kill_at SYSCALL N CMD...: run CMD, killed by SIGKILL when one of its
 # threads enters its N-th SYSCALL (strace counts per thread); status 137
 # proves it was.
@@ -115,6 +122,15 @@ _tree() {
 	cmp "$T/src/z/last" "$T/dst/z/last"
 	_whole "$T/src" "$T/dst"
 	assert_equal "$(_sums "$T/src")" "$before"
+	# the fault goes away: a rerun completes and verifies (the directory
+	# copied empty under its old name stays, as cp deletes nothing)
+	_heal "$T/src"
+	rmdir "$T/dst/EIO-dir"
+	run --separate-stderr "$XCP" -aT --manifest="$T/m.xcpm" "$EMNT" "$T/dst"
+	assert_success
+	assert_same_tree "$T/src" "$T/dst" -A -D
+	run "$XSYNC" verify "$T/m.xcpm" "$T/dst"
+	assert_success
 }
 
 @test "EIO reading: xsync goes on (exit 23) and deletes nothing in a directory it could not list" {
@@ -122,6 +138,8 @@ _tree() {
 	mkdir -p "$T/dst/EIO-dir"
 	echo keep >"$T/dst/EIO-dir/only-here"
 	_errfs "$T/src"
+	local before
+	before=$(_sums "$T/src")
 	run --separate-stderr "$XSYNC" -a --delete "$EMNT/" "$T/dst/"
 	assert_failure 23
 	[[ $stderr == *"error reading '$EMNT/file-EIO-read': Input/output error"* ]] || fail "$stderr"
@@ -132,6 +150,11 @@ _tree() {
 	cmp "$T/src/good" "$T/dst/good"
 	cmp "$T/src/z/last" "$T/dst/z/last"
 	_whole "$T/src" "$T/dst"
+	assert_equal "$(_sums "$T/src")" "$before"
+	_heal "$T/src"
+	run --separate-stderr "$XSYNC" -a --delete "$EMNT/" "$T/dst/"
+	assert_success
+	assert_same_tree "$T/src" "$T/dst" -A
 }
 
 @test "EIO during a snapshot: exit 23, the snapshot holds the rest and verifies; once the fault is gone a rerun is complete" {
@@ -148,9 +171,7 @@ _tree() {
 	assert_success
 	_whole "$T/src" "$T/repo/latest"
 	# the fault goes away (the names no longer fail): a complete snapshot
-	mv "$T/src/file-EIO-read" "$T/src/file-read"
-	mv "$T/src/EIO-dir" "$T/src/dir"
-	mv "$T/src/sub/EIO-open" "$T/src/sub/open"
+	_heal "$T/src"
 	run --separate-stderr "$XSYNC" snapshot "$EMNT" "$T/repo"
 	assert_success
 	assert_same_tree "$T/src" "$T/repo/latest" -A -D
@@ -169,9 +190,7 @@ _tree() {
 	[[ $stderr == *"Input/output error"* ]] || fail "$stderr"
 	assert_file_not_exists "$T/jails/j1"
 	[[ -z $(find "$T/jails" -name partial) ]] || fail "a partial jail is left"
-	mv "$T/tpl/file-EIO-read" "$T/tpl/file-read"
-	mv "$T/tpl/EIO-dir" "$T/tpl/dir"
-	mv "$T/tpl/sub/EIO-open" "$T/tpl/sub/open"
+	_heal "$T/tpl"
 	run --separate-stderr "$JAILCLONE" create "$EMNT" "$T/jails/j1"
 	assert_success
 	assert_same_tree "$T/tpl" "$T/jails/j1" -A
@@ -404,7 +423,14 @@ _during() {
 		fi
 		run "$XSYNC" verify "$T/m.xcpm" "$MNT/dst"
 		assert_success
-		_whole "$T/src" "$MNT/dst" 2>/dev/null || [[ $action == vanish ]]
+		# a rerun brings the copy up to date and verifies (cp semantics:
+		# a file gone from the source stays in the copy)
+		[[ $action != vanish ]] || rm "$MNT/dst/moving"
+		run --separate-stderr "$XCP" -aT --manifest="$T/m2.xcpm" "$T/src" "$MNT/dst"
+		assert_success
+		[[ $action == vanish ]] || cmp "$T/src/moving" "$MNT/dst/moving"
+		run "$XSYNC" verify "$T/m2.xcpm" "$MNT/dst"
+		assert_success
 	done
 }
 
@@ -521,6 +547,12 @@ _during() {
 	assert_file_not_exists "$T/dst/unreadable"
 	assert_file_not_exists "$T/dst/locked/d"
 	_whole "$T/src" "$T/dst"
+	# permissions given back: a rerun completes
+	chmod 755 "$T/src/closed" "$T/dst/locked"
+	chmod 644 "$T/src/unreadable"
+	run --separate-stderr "$XSYNC" -a "$T/src/" "$T/dst/"
+	assert_success
+	assert_same_tree "$T/src" "$T/dst" -A
 }
 
 @test "a read-only destination: each command says so and makes nothing; read-write again, a rerun is complete" {
@@ -552,5 +584,10 @@ _during() {
 	run "$JAILCLONE" create "$T/src" "$MNT/jails/j1"
 	assert_success
 	run "$JAILCLONE" verify "$MNT/jails/j1"
+	assert_success
+	run "$XSYNC" snapshot "$T/src" "$MNT/repo"
+	assert_success
+	assert_same_tree "$T/src" "$MNT/repo/latest" -A
+	run "$XSYNC" verify "$MNT/repo"
 	assert_success
 }
