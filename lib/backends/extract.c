@@ -269,12 +269,10 @@ beneath(struct ex *ex, int fd, char *rel, size_t start, size_t len,
 			if (mkdirat(cur, rel + i, 0700) == 0) {
 				if (dir_note(ex, rel, end, DIR_IMPLICIT, 0755,
 				    NULL) == -1) {
-					rel[end] = save;
 					*why = "out of memory";
 					err = ENOMEM;
-					break;
-				}
-				next = openat(cur, rel + i, DIR_FLAGS);
+				} else
+					next = openat(cur, rel + i, DIR_FLAGS);
 			} else if (errno == EEXIST)
 				next = openat(cur, rel + i, DIR_FLAGS);
 			else {
