@@ -2645,6 +2645,7 @@ split(const char *path, char **dir, char **base)
 		p[--n] = '\0';
 	if ((slash = strrchr(p, '/')) == NULL) {
 		*base = p;
+		p = NULL;
 		*dir = strdup(".");
 	} else {
 		*base = strdup(slash + 1);
