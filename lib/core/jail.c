@@ -2778,12 +2778,14 @@ static int
 pathset_add(struct pathset *s, const char *p)
 {
 	char **nv;
+	size_t na;
 
 	if (s->n == s->alloc) {
-		s->alloc = s->alloc ? 2 * s->alloc : 64;
-		if ((nv = reallocarray(s->v, s->alloc, sizeof(*nv))) == NULL)
+		na = s->alloc ? 2 * s->alloc : 64;
+		if ((nv = reallocarray(s->v, na, sizeof(*nv))) == NULL)
 			return -1;
 		s->v = nv;
+		s->alloc = na;
 	}
 	if ((s->v[s->n] = strdup(p)) == NULL)
 		return -1;
