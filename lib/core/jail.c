@@ -2150,11 +2150,15 @@ verify_place(struct place *p, const struct conf *c, bool content,
 	ck.c = c;
 	ck.vops = vops;
 	ck.st = st;
-	ck.touched = calloc(c->nov + 1, sizeof(bool));
+	if ((ck.touched = calloc(c->nov + 1, sizeof(bool))) == NULL) {
+		fclose(fp);
+		free(root);
+		say(ops, JE_NOMEM, ENOMEM, p->jail, NULL, NULL);
+		return -1;
+	}
 	vo.diff = check_diff;
 	vo.arg = &ck;
-	rc = ck.touched == NULL ? -1 : verify_tree_opts(fp, root, jobs,
-	    content, &vo, &vs);
+	rc = verify_tree_opts(fp, root, jobs, content, &vo, &vs);
 	e = errno;
 	fclose(fp);
 	free(root);
