@@ -196,6 +196,21 @@ common_warn(int err, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int
+common_flush_stdout(void)
+{
+	int e = 0;
+
+	if (fflush(stdout) == EOF)
+		e = errno;
+	else if (ferror(stdout))
+		e = EIO;	/* an earlier write failed, its errno is gone */
+	if (e == 0)
+		return 0;
+	common_warn(e, _("write error"));
+	return -1;
+}
+
 unsigned
 common_jobs(const char *s)
 {

@@ -564,10 +564,8 @@ cmd_verify(int argc, char **argv)
 		operands(argc, argv, 2);
 		status = verify_one(argv[optind], argv[optind + 1], &o);
 	}
-	if (fflush(stdout) == EOF) {
-		common_warn(errno, _("write error"));
+	if (common_flush_stdout() == -1)
 		return XS_FILES;
-	}
 	return status;
 }
 

@@ -221,7 +221,7 @@ xsync_snapshot(int argc, char **argv)
 	status = v.errors ? XS_PARTIAL : v.vanished ? XS_VANISHED : XS_OK;
 	repo_close(&r);
 	filter_free(&f);
-	if (fflush(stdout) == EOF)
+	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
 	return status;
 }
@@ -291,7 +291,7 @@ xsync_list(int argc, char **argv)
 		putchar('\n');
 	}
 	repo_close(&r);
-	if (fflush(stdout) == EOF)
+	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
 	return status;
 }
@@ -441,7 +441,7 @@ xsync_prune(int argc, char **argv)
 	free(v);
 	free(why);
 	repo_close(&r);
-	if (fflush(stdout) == EOF)
+	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
 	return status;
 }
@@ -660,7 +660,7 @@ xsync_diff(int argc, char **argv)
 	free(b.target);
 	free(na);
 	free(nb);
-	if (fflush(stdout) == EOF)
+	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
 	return XS_OK;
 }
