@@ -686,10 +686,11 @@ size_text(uint64_t n, bool human, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, n);
 		return;
 	}
-	while (v >= 1024 && u < 5) {
+	/* n >= 1024: one division at least, so u >= 0. */
+	do {
 		v /= 1024;
 		u++;
-	}
+	} while (v >= 1024 && u < 5);
 	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 

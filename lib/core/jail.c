@@ -1291,13 +1291,13 @@ clones(const struct template *t, int dirfd)
 	struct manifest_reader rd;
 	struct manifest_record rec;
 	FILE *fp;
-	int src = -1, dst, r;
+	int src = -1, dst;
 	bool ok = false;
 
 	if ((fp = fopen(t->base, "re")) == NULL)
 		return false;
 	if (manifest_open(&rd, fp) == 0) {
-		while ((r = manifest_next(&rd, &rec)) == 1)
+		while (manifest_next(&rd, &rec) == 1)
 			if (rec.type == 'f' && rec.size > 0 &&
 			    (src = beneath(t->fd, rec.path, O_RDONLY |
 			    O_NOCTTY | O_NONBLOCK)) != -1)
@@ -1758,7 +1758,6 @@ make_one(struct making *mk, const struct template *t, unsigned jobs)
 		goto fail;
 	}
 	close(rfd);
-	rfd = -1;
 	for (i = 0; i < nw; i++)
 		free(w[i].path);
 	free(w);

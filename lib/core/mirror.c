@@ -2403,17 +2403,17 @@ keep_dest(struct mirror *m, const struct level *lv, const char *name,
 {
 	struct stat st;
 	char *rel;
-	bool keep = false;
+	bool kept = false;
 
 	if (walk_stat(lv->dfd, name, false, &st) == -1)
 		return true;
 	*dir = S_ISDIR(st.st_mode);
 	if (m->o.filter != NULL && !m->o.delete_excluded &&
 	    (rel = relpath(lv, name, false)) != NULL) {
-		keep = filter_check(m->o.filter, rel, *dir) == FILTER_EXCLUDE;
+		kept = filter_check(m->o.filter, rel, *dir) == FILTER_EXCLUDE;
 		free(rel);
 	}
-	return keep;
+	return kept;
 }
 
 /* Subdirectories listed ahead, at most, in each directory of the walk. */
