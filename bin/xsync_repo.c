@@ -615,8 +615,8 @@ xsync_diff(int argc, char **argv)
 		{
 			const char *w[8];
 			int k = 0, i;
-			char ta = a.rec.type == 'h' ? 'f' : a.rec.type;
-			char tb = b.rec.type == 'h' ? 'f' : b.rec.type;
+			int ta = a.rec.type == 'h' ? 'f' : a.rec.type;
+			int tb = b.rec.type == 'h' ? 'f' : b.rec.type;
 
 			if (ta != tb)
 				w[k++] = "type";

@@ -526,8 +526,8 @@ static unsigned
 compare(const struct want *w, const struct manifest_record *g, bool *hash)
 {
 	const struct manifest_record *r = &w->rec;
-	char wt = r->type == 'h' ? 'f' : r->type;
-	char gt = g->type == 'h' ? 'f' : g->type;
+	int wt = r->type == 'h' ? 'f' : r->type;
+	int gt = g->type == 'h' ? 'f' : g->type;
 	const char *a, *b;
 	unsigned f = 0;
 
@@ -549,9 +549,8 @@ compare(const struct want *w, const struct manifest_record *g, bool *hash)
 		/* f and h: which first path the data is shared with. */
 		a = r->type == 'h' ? r->target : NULL;
 		b = g->type == 'h' ? g->target : NULL;
-		if (!w->mtree && (a == NULL) != (b == NULL))
-			f |= VERIFY_TARGET;
-		else if (!w->mtree && a != NULL && strcmp(a, b) != 0)
+		if (!w->mtree && ((a == NULL) != (b == NULL) ||
+		    (a != NULL && strcmp(a, b) != 0)))
 			f |= VERIFY_TARGET;
 		if (w->algo != NO_HASH) {
 			/* A different size is different content. */
