@@ -24,7 +24,7 @@ common_init(const char *argv0)
 {
 	const char *s;
 
-	setlocale(LC_ALL, "");
+	(void)setlocale(LC_ALL, "");
 	bindtextdomain(PACKAGE, LOCALEDIR);
 	textdomain(PACKAGE);
 	if (argv0 != NULL && *argv0 != '\0') {

@@ -652,8 +652,8 @@ xsync_diff(int argc, char **argv)
 	}
 	manifest_close(&a.rd);
 	manifest_close(&b.rd);
-	fclose(fa);
-	fclose(fb);
+	(void)fclose(fa);
+	(void)fclose(fb);
 	free(a.path);
 	free(b.path);
 	free(a.target);

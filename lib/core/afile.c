@@ -184,7 +184,7 @@ void
 afile_abort(struct afile *f)
 {
 	if (f->fp != NULL)
-		fclose(f->fp);
+		(void)fclose(f->fp);
 	if (f->tmp != NULL)
 		unlink(f->tmp);
 	free(f->tmp);

@@ -939,7 +939,7 @@ write_records(struct making *mk, const char *base, struct written *w,
 		return -1;
 	if (manifest_open(&rd, fp) == -1) {
 		e = errno;
-		fclose(fp);
+		(void)fclose(fp);
 		errno = e;
 		return -1;
 	}
@@ -1003,7 +1003,7 @@ fail:
 out:
 	free(path);
 	manifest_close(&rd);
-	fclose(fp);
+	(void)fclose(fp);
 	errno = e;
 	return e ? -1 : 0;
 }
@@ -1226,7 +1226,7 @@ has_nested(const struct template *t)
 		}
 		manifest_close(&rd);
 	}
-	fclose(fp);
+	(void)fclose(fp);
 	return found;
 }
 
@@ -1304,7 +1304,7 @@ clones(const struct template *t, int dirfd)
 				break;
 		manifest_close(&rd);
 	}
-	fclose(fp);
+	(void)fclose(fp);
 	if (src == -1)
 		return false;
 	dst = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
@@ -1564,7 +1564,7 @@ utc_now(char *buf, size_t len)
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	(void)strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int
@@ -1635,7 +1635,7 @@ keep_base(struct making *mk, const struct template *t)
 
 		if (in == NULL || afile_create(&a, to) == -1) {
 			if (in != NULL)
-				fclose(in);
+				(void)fclose(in);
 			free(to);
 			return -1;
 		}
@@ -1645,7 +1645,7 @@ keep_base(struct making *mk, const struct template *t)
 		rc = ferror(in) ? -1 : afile_commit(&a);
 		if (ferror(in))
 			afile_abort(&a);
-		fclose(in);
+		(void)fclose(in);
 	}
 	free(to);
 	return rc;
@@ -2068,7 +2068,7 @@ conf_read(int jfd, struct conf *c)
 			list_add(&c->private, &c->nprivate, v);
 	}
 	free(line);
-	fclose(fp);
+	(void)fclose(fp);
 	if (c->template == NULL) {
 		conf_free(c);
 		errno = EINVAL;
@@ -2141,7 +2141,7 @@ verify_place(struct place *p, const struct conf *c, bool content,
 		return -1;
 	}
 	if (asprintf(&root, "%s/%s", p->dir, p->name) == -1) {
-		fclose(fp);
+		(void)fclose(fp);
 		say(ops, JE_NOMEM, ENOMEM, p->jail, NULL, NULL);
 		return -1;
 	}
@@ -2150,7 +2150,7 @@ verify_place(struct place *p, const struct conf *c, bool content,
 	ck.vops = vops;
 	ck.st = st;
 	if ((ck.touched = calloc(c->nov + 1, sizeof(bool))) == NULL) {
-		fclose(fp);
+		(void)fclose(fp);
 		free(root);
 		say(ops, JE_NOMEM, ENOMEM, p->jail, NULL, NULL);
 		return -1;
@@ -2159,7 +2159,7 @@ verify_place(struct place *p, const struct conf *c, bool content,
 	vo.arg = &ck;
 	rc = verify_tree_opts(fp, root, jobs, content, &vo, &vs);
 	e = errno;
-	fclose(fp);
+	(void)fclose(fp);
 	free(root);
 	if (rc == -1) {
 		free(ck.touched);
@@ -2624,7 +2624,7 @@ mounted_below(const char *path, char **where)
 		}
 	}
 	free(line);
-	fclose(fp);
+	(void)fclose(fp);
 	return found;
 }
 
@@ -2749,7 +2749,7 @@ held_load(struct held_map *m, int dirfd, const char *path)
 	}
 	if (manifest_open(&rd, fp) == -1) {
 		e = errno;
-		fclose(fp);
+		(void)fclose(fp);
 		errno = e;
 		return -1;
 	}
@@ -2761,7 +2761,7 @@ held_load(struct held_map *m, int dirfd, const char *path)
 	if (rc == -1 && e == 0)
 		e = errno ? errno : EINVAL;
 	manifest_close(&rd);
-	fclose(fp);
+	(void)fclose(fp);
 	if (e != 0) {
 		held_free(m);
 		errno = e;

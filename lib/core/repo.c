@@ -339,7 +339,7 @@ prev_open(struct prev *p, const char *path)
 	if (path == NULL || (p->fp = fopen(path, "re")) == NULL)
 		return;
 	if (manifest_open(&p->rd, p->fp) == -1) {
-		fclose(p->fp);
+		(void)fclose(p->fp);
 		p->fp = NULL;
 		return;
 	}
@@ -352,7 +352,7 @@ prev_close(struct prev *p)
 	if (p->open)
 		manifest_close(&p->rd);
 	if (p->fp != NULL)
-		fclose(p->fp);
+		(void)fclose(p->fp);
 }
 
 /* A manifest path ("." or "./a/b") from the tree's root: "" or "a/b". */
@@ -961,7 +961,7 @@ repo_usage(const struct repo *r, const char *name, struct repo_usage *out)
 	if (fp == NULL)
 		return -1;
 	if (manifest_open(&rd, fp) == -1) {
-		fclose(fp);
+		(void)fclose(fp);
 		return -1;
 	}
 	while ((k = manifest_next(&rd, &rec)) == 1) {
@@ -970,7 +970,7 @@ repo_usage(const struct repo *r, const char *name, struct repo_usage *out)
 			out->bytes += rec.size;
 	}
 	manifest_close(&rd);
-	fclose(fp);
+	(void)fclose(fp);
 	if (k == -1)
 		return -1;
 	memset(&u, 0, sizeof(u));

@@ -140,7 +140,7 @@ scribe_open(const char *path, unsigned threads, const struct scribe_ops *ops)
 	    hashq_init(&s->q, threads, DEPTH) == -1) {
 		e = errno;
 		if (s->spill != NULL)
-			fclose(s->spill);
+			(void)fclose(s->spill);
 		manifest_abort(&s->w);
 		free(s);
 		errno = e;
@@ -807,7 +807,7 @@ release(struct scribe *s)
 	}
 	free(s->dirs);
 	if (s->spill != NULL)
-		fclose(s->spill);
+		(void)fclose(s->spill);
 	inomap_free(&s->links);
 	for (i = 0; i < s->nroots; i++) {
 		free(s->roots[i].dst);
