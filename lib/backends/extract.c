@@ -1109,6 +1109,8 @@ fix_dir(struct ex *ex, struct dir_fix *d)
 	if (d->depth > 0) {
 		if ((pdir = parent_of(ex, rel_of(d->path), false, &name,
 		    &why)) == -1)
+			/* parent_of() sets why whenever it returns -1. */
+			/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
 			return trouble(ex, d->path, why, errno);
 		if ((fd = openat(pdir, name, DIR_FLAGS)) == -1)
 			return trouble(ex, d->path, "cannot open directory",

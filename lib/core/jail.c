@@ -1786,6 +1786,8 @@ stale_templates(int mfd)
 	if (walk_list(mfd, &d) == -1)
 		return;
 	for (i = 0; i < d.n; i++)
+		/* The names are ours, made with getpid(). */
+		/* NOLINTNEXTLINE(cert-err34-c) */
 		if (sscanf(d.names[i], ".template-%ld.%7s", &pid, end) == 2 &&
 		    strcmp(end, "xcpm") == 0 && pid > 0 &&
 		    kill((pid_t)pid, 0) == -1 && errno == ESRCH)
@@ -3370,11 +3372,15 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 		goto out;
 	}
 	/* In walk order: a directory before what goes in it. */
+	/* An array of pointers. */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	if ((order = calloc(next.n + 1, sizeof(*order))) == NULL)
 		goto nomem;
 	for (i = 0, k = 0; i < next.alloc; i++)
 		if (next.v[i].path != NULL)
 			order[k++] = &next.v[i];
+	/* An array of pointers. */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	sort_any(order, k, sizeof(*order), held_ptr_cmp);
 	for (i = 0; i < k; i++) {
 		const struct manifest_record *n;

@@ -1824,6 +1824,8 @@ defer_file(struct mirror *m, const struct level *lv, const char *sname,
 	f->lazy = lazy;
 	f->here = here;
 	f->sname = b->slen;
+	/* sl > 0, so strs was allocated just above. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 	memcpy(b->strs + b->slen, sname, sl);
 	f->dname = b->slen + sl;
 	memcpy(b->strs + b->slen + sl, dname, dl);

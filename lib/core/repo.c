@@ -85,6 +85,8 @@ join3(const char *a, const char *b, const char *c)
 		return NULL;
 	memcpy(p, a, la);
 	p[la] = '/';
+	/* The copy of c below brings the NUL. */
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(p + la + 1, b, lb);
 	memcpy(p + la + 1 + lb, c, lc + 1);
 	return p;

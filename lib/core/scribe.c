@@ -46,6 +46,7 @@ struct head {
 	uint8_t		 type;
 	uint8_t		 has_hash;
 	uint8_t		 strategy_len;
+	/* cppcheck-suppress unusedStructMember ; explicit padding */
 	uint8_t		 pad;
 	unsigned char	 hash[HASH_LEN];
 	uint64_t	 dev;		/* regular files: the inode, to */
@@ -287,6 +288,8 @@ dir_put(struct scribe *s, struct item *it)
 
 	if (2 * (s->ndirs + 1) > s->adirs) {
 		s->adirs = s->adirs ? s->adirs * 2 : 256;
+		/* An array of pointers. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		if ((s->dirs = calloc(s->adirs, sizeof(*s->dirs))) == NULL) {
 			s->dirs = old;
 			s->adirs = n;

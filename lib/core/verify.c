@@ -597,6 +597,8 @@ tell(struct verify *v, struct item *it, const unsigned char *got, int err)
 		d.kind = VERIFY_UNREADABLE;
 		d.err = err;
 	} else if (it->hashing && err == 0) {
+		/* Only an item with a wanted digest (w) is hashed. */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		n = algo_len(it->w->algo);
 		if (memcmp(got, it->w->digest, n) != 0) {
 			d.fields |= VERIFY_CONTENT;

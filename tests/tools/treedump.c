@@ -651,10 +651,14 @@ static void resolve_links(void)
 
 	for (i = 0; i < nrecs; i++)
 		if (recs[i].linkable) {
+			/* An array of pointers. */
+			/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 			v = xrealloc(v, (n + 1) * sizeof *v);
 			v[n++] = &recs[i];
 		}
 	if (n)
+		/* An array of pointers. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		qsort(v, n, sizeof *v, cmp_inode);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && v[j]->dev == v[i]->dev &&
