@@ -56,8 +56,7 @@ common_init(const char *argv0)
 	const char *s;
 
 	raise_fd_limit();
-
-	setlocale(LC_ALL, "");
+	(void)setlocale(LC_ALL, "");
 	bindtextdomain(PACKAGE, LOCALEDIR);
 	textdomain(PACKAGE);
 	if (argv0 != NULL && *argv0 != '\0') {
@@ -227,6 +226,21 @@ common_warn(int err, const char *fmt, ...)
 	if (err != 0)
 		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);
+}
+
+int
+common_flush_stdout(void)
+{
+	int e = 0;
+
+	if (fflush(stdout) == EOF)
+		e = errno;
+	else if (ferror(stdout))
+		e = EIO;	/* an earlier write failed, its errno is gone */
+	if (e == 0)
+		return 0;
+	common_warn(e, _("write error"));
+	return -1;
 }
 
 unsigned

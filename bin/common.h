@@ -39,6 +39,12 @@ unsigned common_jobs(const char *);
 void	common_warn(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Flush stdout and check that nothing written to it was lost; when
+ * something was, say "write error" and return -1.  Returns 0 otherwise.
+ */
+int	common_flush_stdout(void);
+
 /* A JSON string of text that is ASCII or UTF-8 already, on stdout. */
 void	common_json_text(const char *);
 

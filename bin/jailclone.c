@@ -686,10 +686,11 @@ size_text(uint64_t n, bool human, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, n);
 		return;
 	}
-	while (v >= 1024 && u < 5) {
+	/* n >= 1024: one division at least, so u >= 0. */
+	do {
 		v /= 1024;
 		u++;
-	}
+	} while (v >= 1024 && u < 5);
 	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
@@ -834,6 +835,7 @@ int
 main(int argc, char **argv)
 {
 	size_t i;
+	int status;
 
 	common_init(argv[0]);
 	if (argc < 2) {
@@ -846,9 +848,16 @@ main(int argc, char **argv)
 		printf("jailclone (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return JC_OK;
 	}
-	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		status = commands[i].run(argc - 1, argv + 1);
+		/* What list, du and verify print is lost on a full disk. */
+		if ((status == JC_OK || status == JC_DRIFT) &&
+		    common_flush_stdout() == -1)
+			status = JC_FAILED;
+		return status;
+	}
 	common_warn(0, _("unknown command %s"), common_quote_arg(argv[1]));
 	common_try_help();
 }

@@ -123,6 +123,8 @@ static int
 choose(const struct choice *c, const char *arg, const char *what)
 {
 	const struct choice *hit = NULL, *p;
+	/* arg is optarg, which getopt_long() sets for these options. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 	size_t len = strlen(arg);
 	bool ambiguous = false;
 	int last = -1;
@@ -160,6 +162,8 @@ preserve_list(const char *arg, const char *what)
 	char *copy, *tok, *save = NULL;
 	unsigned bits = 0;
 
+	/* arg is optarg, which getopt_long() sets for these options. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 	if ((copy = strdup(arg)) == NULL)
 		err(1, NULL);
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;

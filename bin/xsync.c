@@ -462,7 +462,7 @@ verify_one(const char *mpath, const char *root, const struct opts *o)
 	rc = verify_tree(fp, rp.root, o->jobs, &ops, &st);
 	e = errno;
 	if (fp != stdin)
-		fclose(fp);
+		(void)fclose(fp);
 	if (rc == -1) {
 		if (st.in_manifest)
 			bad_manifest(mpath, e, st.why, st.line);
@@ -564,10 +564,8 @@ cmd_verify(int argc, char **argv)
 		operands(argc, argv, 2);
 		status = verify_one(argv[optind], argv[optind + 1], &o);
 	}
-	if (fflush(stdout) == EOF) {
-		common_warn(errno, _("write error"));
+	if (common_flush_stdout() == -1)
 		return XS_FILES;
-	}
 	return status;
 }
 
@@ -616,7 +614,7 @@ cmd_export(int argc, char **argv)
 		bad_manifest(mpath, errno, r.why, r.line);
 		manifest_close(&r);
 		if (fp != stdin)
-			fclose(fp);
+			(void)fclose(fp);
 		return XS_FILES;
 	}
 	if (o.output != NULL) {
@@ -649,7 +647,7 @@ cmd_export(int argc, char **argv)
 	}
 	manifest_close(&r);
 	if (fp != stdin)
-		fclose(fp);
+		(void)fclose(fp);
 	return rc == -1 ? XS_FILES : partial ? XS_PARTIAL : XS_OK;
 }
 

@@ -310,7 +310,7 @@ load_rules(struct filter *f, enum filter_kind kind, const char *path)
 		exit(XS_USAGE);
 	}
 	if (fp != stdin)
-		fclose(fp);
+		(void)fclose(fp);
 }
 
 void

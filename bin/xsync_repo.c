@@ -221,7 +221,7 @@ xsync_snapshot(int argc, char **argv)
 	status = v.errors ? XS_PARTIAL : v.vanished ? XS_VANISHED : XS_OK;
 	repo_close(&r);
 	filter_free(&f);
-	if (fflush(stdout) == EOF)
+	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
 	return status;
 }
@@ -291,7 +291,7 @@ xsync_list(int argc, char **argv)
 		putchar('\n');
 	}
 	repo_close(&r);
-	if (fflush(stdout) == EOF)
+	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
 	return status;
 }
@@ -441,7 +441,7 @@ xsync_prune(int argc, char **argv)
 	free(v);
 	free(why);
 	repo_close(&r);
-	if (fflush(stdout) == EOF)
+	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
 	return status;
 }
@@ -615,8 +615,8 @@ xsync_diff(int argc, char **argv)
 		{
 			const char *w[8];
 			int k = 0, i;
-			char ta = a.rec.type == 'h' ? 'f' : a.rec.type;
-			char tb = b.rec.type == 'h' ? 'f' : b.rec.type;
+			int ta = a.rec.type == 'h' ? 'f' : a.rec.type;
+			int tb = b.rec.type == 'h' ? 'f' : b.rec.type;
 
 			if (ta != tb)
 				w[k++] = "type";
@@ -652,15 +652,15 @@ xsync_diff(int argc, char **argv)
 	}
 	manifest_close(&a.rd);
 	manifest_close(&b.rd);
-	fclose(fa);
-	fclose(fb);
+	(void)fclose(fa);
+	(void)fclose(fb);
 	free(a.path);
 	free(b.path);
 	free(a.target);
 	free(b.target);
 	free(na);
 	free(nb);
-	if (fflush(stdout) == EOF)
+	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
 	return XS_OK;
 }

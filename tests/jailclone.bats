@@ -687,6 +687,10 @@ assert js[0]['drift'] == 0 and js[1]['drift'] == 3, js
 "
 	# list only looks
 	[[ $(stat -c %a "$d/j2/etc/passwd") == 600 && -e $d/j2/root/new ]]
+	# a listing lost to a full disk is an error, not success
+	run bash -c '"$1" list --json "$2" >/dev/full' _ "$JAILCLONE" "$d"
+	assert_failure 3
+	assert_output "jailclone: write error: No space left on device"
 	# the current directory by default
 	cd "$d"
 	run "$JAILCLONE" list

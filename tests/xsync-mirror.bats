@@ -323,6 +323,20 @@ _rsync_pair() {
 	assert_line 'Number of deleted files: 0'
 }
 
+@test "bare names in the current directory as SRC and DST, with and without --fsync" {
+	cd "$T"
+	echo one >a
+	run "$XSYNC" a b
+	assert_success
+	assert_output ''
+	[[ -f b && $(cat b) == one ]]
+	echo 'two, longer' >a
+	run "$XSYNC" --fsync a b
+	assert_success
+	assert_output ''
+	[[ $(cat b) == 'two, longer' ]]
+}
+
 @test "--fsync flushes the destination's filesystem once the mirror is done, not without it" {
 	command -v strace >/dev/null || skip_or_fail "needs strace"
 	mkdir -p "$T/src/d"

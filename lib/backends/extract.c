@@ -264,12 +264,10 @@ beneath(struct ex *ex, int fd, char *rel, size_t start, size_t len,
 			if (mkdirat(cur, rel + i, 0700) == 0) {
 				if (dir_note(ex, rel, end, DIR_IMPLICIT, 0755,
 				    NULL) == -1) {
-					rel[end] = save;
 					*why = "out of memory";
 					err = ENOMEM;
-					break;
-				}
-				next = openat(cur, rel + i, DIR_FLAGS);
+				} else
+					next = openat(cur, rel + i, DIR_FLAGS);
 			} else if (errno == EEXIST)
 				next = openat(cur, rel + i, DIR_FLAGS);
 			else {
@@ -1106,6 +1104,8 @@ fix_dir(struct ex *ex, struct dir_fix *d)
 	if (d->depth > 0) {
 		if ((pdir = parent_of(ex, rel_of(d->path), false, &name,
 		    &why)) == -1)
+			/* parent_of() sets why whenever it returns -1. */
+			/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
 			return trouble(ex, d->path, why, errno);
 		if ((fd = openat(pdir, name, DIR_FLAGS)) == -1)
 			return trouble(ex, d->path, "cannot open directory",

@@ -145,6 +145,14 @@ afile_commit(struct afile *f)
 	    fsync(fileno(f->fp)) == -1)) {
 		rc = -1;
 		e = errno;
+	} else if (ferror(f->fp)) {
+		/*
+		 * An earlier write failed (callers need not check each
+		 * fprintf): what it lost would leave the file short.  Its
+		 * errno is gone by now.
+		 */
+		rc = -1;
+		e = EIO;
 	}
 	if (rc == 0 && f->unnamed && name_it(f) == -1) {
 		rc = -1;
@@ -176,7 +184,7 @@ void
 afile_abort(struct afile *f)
 {
 	if (f->fp != NULL)
-		fclose(f->fp);
+		(void)fclose(f->fp);
 	if (f->tmp != NULL)
 		unlink(f->tmp);
 	free(f->tmp);

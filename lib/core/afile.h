@@ -28,8 +28,8 @@ int	afile_create(struct afile *, const char *);
 /*
  * Flush, fsync, close, rename into place and fsync the directory (no
  * fsync when nosync was set: the caller flushes the filesystem before
- * anything depends on the file).  Returns 0, or -1 with errno (the
- * temporary file is removed).
+ * anything depends on the file).  Returns 0, or -1 with errno (EIO when
+ * an earlier write to fp failed; the temporary file is removed).
  */
 int	afile_commit(struct afile *);
 

@@ -193,8 +193,8 @@ static const uint64_t sha512_iv[8] = {
 #define MD5_H(x, y, z)	((x) ^ (y) ^ (z))
 #define MD5_I(x, y, z)	((y) ^ ((x) | ~(z)))
 #define MD5_STEP(f, a, b, c, d, i, mul, add, s)				\
-	(a) = (b) + rol32((a) + f(b, c, d) + md5_k[i] +		\
-	    m[((mul) * (i) + (add)) & 15], s)
+	((a) = (b) + rol32((a) + f(b, c, d) + md5_k[i] +		\
+	    m[((mul) * (i) + (add)) & 15], s))
 #define MD5_ROUND(f, mul, add, s0, s1, s2, s3)				\
 	for (j = i + 16; i < j; i += 4) {				\
 		MD5_STEP(f, a, b, c, d, i, mul, add, s0);		\

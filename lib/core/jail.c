@@ -964,7 +964,7 @@ write_records(struct making *mk, const char *base, struct written *w,
 		return -1;
 	if (manifest_open(&rd, fp) == -1) {
 		e = errno;
-		fclose(fp);
+		(void)fclose(fp);
 		errno = e;
 		return -1;
 	}
@@ -1028,7 +1028,7 @@ fail:
 out:
 	free(path);
 	manifest_close(&rd);
-	fclose(fp);
+	(void)fclose(fp);
 	errno = e;
 	return e ? -1 : 0;
 }
@@ -1251,7 +1251,7 @@ has_nested(const struct template *t)
 		}
 		manifest_close(&rd);
 	}
-	fclose(fp);
+	(void)fclose(fp);
 	return found;
 }
 
@@ -1316,20 +1316,20 @@ clones(const struct template *t, int dirfd)
 	struct manifest_reader rd;
 	struct manifest_record rec;
 	FILE *fp;
-	int src = -1, dst, r;
+	int src = -1, dst;
 	bool ok = false;
 
 	if ((fp = fopen(t->base, "re")) == NULL)
 		return false;
 	if (manifest_open(&rd, fp) == 0) {
-		while ((r = manifest_next(&rd, &rec)) == 1)
+		while (manifest_next(&rd, &rec) == 1)
 			if (rec.type == 'f' && rec.size > 0 &&
 			    (src = beneath(t->fd, rec.path, O_RDONLY |
 			    O_NOCTTY | O_NONBLOCK)) != -1)
 				break;
 		manifest_close(&rd);
 	}
-	fclose(fp);
+	(void)fclose(fp);
 	if (src == -1)
 		return false;
 	dst = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
@@ -1589,7 +1589,7 @@ utc_now(char *buf, size_t len)
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	(void)strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int
@@ -1660,7 +1660,7 @@ keep_base(struct making *mk, const struct template *t)
 
 		if (in == NULL || afile_create(&a, to) == -1) {
 			if (in != NULL)
-				fclose(in);
+				(void)fclose(in);
 			free(to);
 			return -1;
 		}
@@ -1670,7 +1670,7 @@ keep_base(struct making *mk, const struct template *t)
 		rc = ferror(in) ? -1 : afile_commit(&a);
 		if (ferror(in))
 			afile_abort(&a);
-		fclose(in);
+		(void)fclose(in);
 	}
 	free(to);
 	return rc;
@@ -1783,7 +1783,6 @@ make_one(struct making *mk, const struct template *t, unsigned jobs)
 		goto fail;
 	}
 	close(rfd);
-	rfd = -1;
 	for (i = 0; i < nw; i++)
 		free(w[i].path);
 	free(w);
@@ -1812,6 +1811,8 @@ stale_templates(int mfd)
 	if (walk_list(mfd, &d) == -1)
 		return;
 	for (i = 0; i < d.n; i++)
+		/* The names are ours, made with getpid(). */
+		/* NOLINTNEXTLINE(cert-err34-c) */
 		if (sscanf(d.names[i], ".template-%ld.%7s", &pid, end) == 2 &&
 		    strcmp(end, "xcpm") == 0 && pid > 0 &&
 		    kill((pid_t)pid, 0) == -1 && errno == ESRCH)
@@ -2134,7 +2135,7 @@ conf_read(int jfd, struct conf *c)
 			list_add(&c->private, &c->nprivate, v);
 	}
 	free(line);
-	fclose(fp);
+	(void)fclose(fp);
 	if (c->template == NULL) {
 		conf_free(c);
 		errno = EINVAL;
@@ -2207,7 +2208,7 @@ verify_place(struct place *p, const struct conf *c, bool content,
 		return -1;
 	}
 	if (asprintf(&root, "%s/%s", p->dir, p->name) == -1) {
-		fclose(fp);
+		(void)fclose(fp);
 		say(ops, JE_NOMEM, ENOMEM, p->jail, NULL, NULL);
 		return -1;
 	}
@@ -2215,13 +2216,17 @@ verify_place(struct place *p, const struct conf *c, bool content,
 	ck.c = c;
 	ck.vops = vops;
 	ck.st = st;
-	ck.touched = calloc(c->nov + 1, sizeof(bool));
+	if ((ck.touched = calloc(c->nov + 1, sizeof(bool))) == NULL) {
+		(void)fclose(fp);
+		free(root);
+		say(ops, JE_NOMEM, ENOMEM, p->jail, NULL, NULL);
+		return -1;
+	}
 	vo.diff = check_diff;
 	vo.arg = &ck;
-	rc = ck.touched == NULL ? -1 : verify_tree_opts(fp, root, jobs,
-	    content, &vo, &vs);
+	rc = verify_tree_opts(fp, root, jobs, content, &vo, &vs);
 	e = errno;
-	fclose(fp);
+	(void)fclose(fp);
 	free(root);
 	if (rc == -1) {
 		free(ck.touched);
@@ -2743,7 +2748,7 @@ mounted_below(const char *path, char **where)
 		}
 	}
 	free(line);
-	fclose(fp);
+	(void)fclose(fp);
 	return found;
 }
 
@@ -2868,7 +2873,7 @@ held_load(struct held_map *m, int dirfd, const char *path)
 	}
 	if (manifest_open(&rd, fp) == -1) {
 		e = errno;
-		fclose(fp);
+		(void)fclose(fp);
 		errno = e;
 		return -1;
 	}
@@ -2880,7 +2885,7 @@ held_load(struct held_map *m, int dirfd, const char *path)
 	if (rc == -1 && e == 0)
 		e = errno ? errno : EINVAL;
 	manifest_close(&rd);
-	fclose(fp);
+	(void)fclose(fp);
 	if (e != 0) {
 		held_free(m);
 		errno = e;
@@ -2900,12 +2905,14 @@ static int
 pathset_add(struct pathset *s, const char *p)
 {
 	char **nv;
+	size_t na;
 
 	if (s->n == s->alloc) {
-		s->alloc = s->alloc ? 2 * s->alloc : 64;
-		if ((nv = reallocarray(s->v, s->alloc, sizeof(*nv))) == NULL)
+		na = s->alloc ? 2 * s->alloc : 64;
+		if ((nv = reallocarray(s->v, na, sizeof(*nv))) == NULL)
 			return -1;
 		s->v = nv;
+		s->alloc = na;
 	}
 	if ((s->v[s->n] = strdup(p)) == NULL)
 		return -1;
@@ -3541,11 +3548,15 @@ update_one(struct updating *u, struct place *p, struct conf *c,
 		goto out;
 	}
 	/* In walk order: a directory before what goes in it. */
+	/* An array of pointers. */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	if ((order = calloc(next.n + 1, sizeof(*order))) == NULL)
 		goto nomem;
 	for (i = 0, k = 0; i < next.alloc; i++)
 		if (next.v[i].path != NULL)
 			order[k++] = &next.v[i];
+	/* An array of pointers. */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	sort_any(order, k, sizeof(*order), held_ptr_cmp);
 	for (i = 0; i < k; i++) {
 		const struct manifest_record *n;

@@ -342,7 +342,7 @@ meta_sync_xattrs(int sdir, const char *sname, int ddir, const char *dname,
 		if ((sv = get_value(sp, p, &svl)) == NULL)
 			continue;
 		dv = get_value(dp, p, &dvl);
-		if (dv == NULL || dvl != svl || memcmp(sv, dv, (size_t)svl)) {
+		if (dv == NULL || dvl != svl || memcmp(sv, dv, (size_t)svl) != 0) {
 			diff |= is_acl(p) ? META_DIFF_ACL : META_DIFF_XATTR;
 			if (apply && lsetxattr(dp, p, sv, (size_t)svl, 0) == -1 &&
 			    err == 0)

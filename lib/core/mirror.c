@@ -1849,6 +1849,8 @@ defer_file(struct mirror *m, const struct level *lv, const char *sname,
 	f->lazy = lazy;
 	f->here = here;
 	f->sname = b->slen;
+	/* sl > 0, so strs was allocated just above. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 	memcpy(b->strs + b->slen, sname, sl);
 	f->dname = b->slen + sl;
 	memcpy(b->strs + b->slen + sl, dname, dl);
@@ -2505,17 +2507,17 @@ keep_dest(struct mirror *m, const struct level *lv, const char *name,
 {
 	struct stat st;
 	char *rel;
-	bool keep = false;
+	bool kept = false;
 
 	if (walk_stat(lv->dfd, name, false, &st) == -1)
 		return true;
 	*dir = S_ISDIR(st.st_mode);
 	if (m->o.filter != NULL && !m->o.delete_excluded &&
 	    (rel = relpath(lv, name, false)) != NULL) {
-		keep = filter_check(m->o.filter, rel, *dir) == FILTER_EXCLUDE;
+		kept = filter_check(m->o.filter, rel, *dir) == FILTER_EXCLUDE;
 		free(rel);
 	}
-	return keep;
+	return kept;
 }
 
 /* Subdirectories listed ahead, at most, in each directory of the walk. */
@@ -2747,8 +2749,8 @@ split(const char *path, char **dir, char **base)
 		p[--n] = '\0';
 	if ((slash = strrchr(p, '/')) == NULL) {
 		*base = p;
-		*dir = strdup(".");
 		p = NULL;
+		*dir = strdup(".");
 	} else {
 		*base = strdup(slash + 1);
 		if (slash == p)

@@ -66,17 +66,18 @@ probe_get(struct probe *p, int src_fd, dev_t src_dev, int dst_fd,
     dev_t dst_dev)
 {
 	struct caps *c, *v;
-	size_t i;
+	size_t i, na;
 
 	for (i = 0; i < p->n; i++)
 		if (p->v[i].src_dev == src_dev && p->v[i].dst_dev == dst_dev)
 			return &p->v[i];
 	if (p->n == p->alloc) {
-		p->alloc = p->alloc ? p->alloc * 2 : 4;
-		v = reallocarray(p->v, p->alloc, sizeof(*v));
+		na = p->alloc ? p->alloc * 2 : 4;
+		v = reallocarray(p->v, na, sizeof(*v));
 		if (v == NULL)
 			return NULL;
 		p->v = v;
+		p->alloc = na;
 	}
 	c = &p->v[p->n++];
 	c->src_dev = src_dev;

@@ -85,6 +85,8 @@ join3(const char *a, const char *b, const char *c)
 		return NULL;
 	memcpy(p, a, la);
 	p[la] = '/';
+	/* The copy of c below brings the NUL. */
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(p + la + 1, b, lb);
 	memcpy(p + la + 1 + lb, c, lc + 1);
 	return p;
@@ -346,7 +348,7 @@ prev_open(struct prev *p, const char *path)
 	if (path == NULL || (p->fp = fopen(path, "re")) == NULL)
 		return;
 	if (manifest_open(&p->rd, p->fp) == -1) {
-		fclose(p->fp);
+		(void)fclose(p->fp);
 		p->fp = NULL;
 		return;
 	}
@@ -359,7 +361,7 @@ prev_close(struct prev *p)
 	if (p->open)
 		manifest_close(&p->rd);
 	if (p->fp != NULL)
-		fclose(p->fp);
+		(void)fclose(p->fp);
 }
 
 /* A manifest path ("." or "./a/b") from the tree's root: "" or "a/b". */
@@ -968,7 +970,7 @@ repo_usage(const struct repo *r, const char *name, struct repo_usage *out)
 	if (fp == NULL)
 		return -1;
 	if (manifest_open(&rd, fp) == -1) {
-		fclose(fp);
+		(void)fclose(fp);
 		return -1;
 	}
 	while ((k = manifest_next(&rd, &rec)) == 1) {
@@ -977,7 +979,7 @@ repo_usage(const struct repo *r, const char *name, struct repo_usage *out)
 			out->bytes += rec.size;
 	}
 	manifest_close(&rd);
-	fclose(fp);
+	(void)fclose(fp);
 	if (k == -1)
 		return -1;
 	memset(&u, 0, sizeof(u));
@@ -988,7 +990,8 @@ repo_usage(const struct repo *r, const char *name, struct repo_usage *out)
 	usage_dir(&u, fd);
 	close(fd);
 	/* A multiply linked inode is exclusive when all its links are here. */
-	qsort(u.v, u.n, sizeof(*u.v), multi_cmp);
+	if (u.n > 1)
+		qsort(u.v, u.n, sizeof(*u.v), multi_cmp);
 	for (i = 0; i < u.n; i = j) {
 		for (j = i + 1; j < u.n && u.v[j].ino == u.v[i].ino; j++)
 			;

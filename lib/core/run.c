@@ -1678,7 +1678,7 @@ copy_dir(struct run *r, struct node *n, struct level *parent, bool exists,
 	plain = stg != NULL ? fgetxattr(me.dfd, "system.posix_acl_default",
 	    NULL, 0) == -1 && (errno == ENODATA || errno == EOPNOTSUPP) :
 	    n->staged && n->plain;
-	new_gid = dst.st_mode & S_ISGID ? dst.st_gid : r->egid;
+	new_gid = (dst.st_mode & S_ISGID) ? dst.st_gid : r->egid;
 	for (i = 0; i < d.n && !halted(r) && !r->into_self; i++) {
 		memset(&child, 0, sizeof(child));
 		child.fresh = fresh;

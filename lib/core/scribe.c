@@ -46,6 +46,7 @@ struct head {
 	uint8_t		 type;
 	uint8_t		 has_hash;
 	uint8_t		 strategy_len;
+	/* cppcheck-suppress unusedStructMember ; explicit padding */
 	uint8_t		 pad;
 	unsigned char	 hash[HASH_LEN];
 	uint64_t	 dev;		/* regular files: the inode, to */
@@ -140,7 +141,7 @@ scribe_open(const char *path, unsigned threads, const struct scribe_ops *ops)
 	    hashq_init(&s->q, threads, DEPTH) == -1) {
 		e = errno;
 		if (s->spill != NULL)
-			fclose(s->spill);
+			(void)fclose(s->spill);
 		manifest_abort(&s->w);
 		free(s);
 		errno = e;
@@ -287,6 +288,8 @@ dir_put(struct scribe *s, struct item *it)
 
 	if (2 * (s->ndirs + 1) > s->adirs) {
 		s->adirs = s->adirs ? s->adirs * 2 : 256;
+		/* An array of pointers. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		if ((s->dirs = calloc(s->adirs, sizeof(*s->dirs))) == NULL) {
 			s->dirs = old;
 			s->adirs = n;
@@ -809,7 +812,7 @@ release(struct scribe *s)
 	}
 	free(s->dirs);
 	if (s->spill != NULL)
-		fclose(s->spill);
+		(void)fclose(s->spill);
 	inomap_free(&s->links);
 	for (i = 0; i < s->nroots; i++) {
 		free(s->roots[i].dst);

@@ -455,7 +455,8 @@ load_mtree(struct source *s, FILE *fp, const char *first, size_t len)
 		if (!(in.seen & SEEN_TIME))
 			s->v[i].has_mtime = false;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), want_cmp);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), want_cmp);
 	for (i = j = 0; i < s->n; i++) {
 		if (i + 1 < s->n && strcmp(s->v[i].path, s->v[i + 1].path) ==
 		    0) {
@@ -525,8 +526,8 @@ static unsigned
 compare(const struct want *w, const struct manifest_record *g, bool *hash)
 {
 	const struct manifest_record *r = &w->rec;
-	char wt = r->type == 'h' ? 'f' : r->type;
-	char gt = g->type == 'h' ? 'f' : g->type;
+	int wt = r->type == 'h' ? 'f' : r->type;
+	int gt = g->type == 'h' ? 'f' : g->type;
 	const char *a, *b;
 	unsigned f = 0;
 
@@ -548,9 +549,8 @@ compare(const struct want *w, const struct manifest_record *g, bool *hash)
 		/* f and h: which first path the data is shared with. */
 		a = r->type == 'h' ? r->target : NULL;
 		b = g->type == 'h' ? g->target : NULL;
-		if (!w->mtree && (a == NULL) != (b == NULL))
-			f |= VERIFY_TARGET;
-		else if (!w->mtree && a != NULL && strcmp(a, b) != 0)
+		if (!w->mtree && ((a == NULL) != (b == NULL) ||
+		    (a != NULL && strcmp(a, b) != 0)))
 			f |= VERIFY_TARGET;
 		if (w->algo != NO_HASH) {
 			/* A different size is different content. */
@@ -597,6 +597,8 @@ tell(struct verify *v, struct item *it, const unsigned char *got, int err)
 		d.kind = VERIFY_UNREADABLE;
 		d.err = err;
 	} else if (it->hashing && err == 0) {
+		/* Only an item with a wanted digest (w) is hashed. */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		n = algo_len(it->w->algo);
 		if (memcmp(got, it->w->digest, n) != 0) {
 			d.fields |= VERIFY_CONTENT;

@@ -455,7 +455,8 @@ static void add_xattrs(struct str *s, const char *name)
 		names = xrealloc(names, (nnames + 1) * sizeof *names);
 		names[nnames++] = p;
 	}
-	qsort(names, nnames, sizeof *names, cmp_strp);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof *names, cmp_strp);
 
 	for (i = 0; i < nnames; i++) {
 		unsigned char *val = NULL;
@@ -602,7 +603,8 @@ static void walk(int fd, const char *prefix)
 		exit_status = 1;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_strp);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_strp);
 
 	for (i = 0; i < n; i++) {
 		struct str path = { 0 };
@@ -649,10 +651,14 @@ static void resolve_links(void)
 
 	for (i = 0; i < nrecs; i++)
 		if (recs[i].linkable) {
+			/* An array of pointers. */
+			/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 			v = xrealloc(v, (n + 1) * sizeof *v);
 			v[n++] = &recs[i];
 		}
 	if (n)
+		/* An array of pointers. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		qsort(v, n, sizeof *v, cmp_inode);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && v[j]->dev == v[i]->dev &&

@@ -95,7 +95,7 @@ static void
 test_entry(void)
 {
 	struct policy p;
-	struct plan_entry e = { S_IFDIR | 0755, false, false };
+	struct plan_entry e = { S_IFDIR | 0755, false, false, false };
 
 	policy_init(&p);
 	CHECK(plan_entry(&p, &e) == ACTION_OMIT_DIR);
