@@ -31,19 +31,28 @@ static const char *progname = "xcp";
 static void
 raise_fd_limit(void)
 {
-	struct rlimit rl;
-	unsigned long max = 0;
+	struct rlimit rl, want;
+	unsigned long max;
+	char buf[32];
 	FILE *f;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;
+	want = rl;
+	want.rlim_cur = rl.rlim_max;
 	if (geteuid() == 0 && rl.rlim_max != RLIM_INFINITY &&
 	    rl.rlim_max < FD_WANT &&
 	    (f = fopen("/proc/sys/fs/nr_open", "re")) != NULL) {
-		if (fscanf(f, "%lu", &max) == 1 && max > rl.rlim_max)
-			rl.rlim_max = max < FD_WANT ? max : FD_WANT;
-		fclose(f);
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (max = strtoul(buf, NULL, 10)) > rl.rlim_max)
+			want.rlim_cur = want.rlim_max = max < FD_WANT ? max :
+			    FD_WANT;
+		(void)fclose(f);
 	}
+	if (want.rlim_cur <= rl.rlim_cur ||
+	    setrlimit(RLIMIT_NOFILE, &want) == 0)
+		return;
+	/* Without CAP_SYS_RESOURCE (in a container): up to the hard limit. */
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);

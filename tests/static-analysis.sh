@@ -107,7 +107,8 @@ else
 	# shellcheck disable=SC2046 # pkg-config's flags are words
 	set -- -DHAVE_CONFIG_H -I"$top_builddir" -Ilib -Ibin \
 	    -DLOCALEDIR='"/usr/local/share/locale"' \
-	    $(pkg-config --cflags libarchive libxxhash 2>/dev/null)
+	    $(pkg-config --cflags libarchive libxxhash 2>/dev/null) \
+	    $(pkg-config --cflags fuse3 2>/dev/null)
 	# shellcheck disable=SC2086 # no blanks in the source names
 	printf '%s\n' $sources |
 	    xargs -P "$jobs" -I{} bash -c 'tidy_one "$@"' _ {} "$@"

@@ -1996,6 +1996,8 @@ jail_create(const char *template, const char *const *jails, size_t n,
 	int rc;
 
 	memset(&cj, 0, sizeof(cj));
+	if (n == 0)
+		return 0;
 	for (i = 0; i < n; i++)
 		if (jail_inside(jails[i], template)) {
 			say(ops, JE_TEMPLATE, 0, jails[i], template,

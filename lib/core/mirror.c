@@ -2140,7 +2140,7 @@ descend(struct mirror *m, struct level *up, struct level *sub)
 	struct mirror_pool *pool = m->pool;
 	struct mirror_ops ops = m->ops;
 	struct stat ws, wd, wr[MIRROR_MAX_REFS];
-	bool cs, cd, cr[MIRROR_MAX_REFS];
+	bool cs, cd, cr[MIRROR_MAX_REFS] = { false };
 	size_t i;
 
 	if (sub->depth < FD_DEPTH) {

@@ -316,13 +316,12 @@ tidy(struct repo *r, const char *part)
 	mfd = openat(r->fd, META_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mfd >= 0 && walk_list(mfd, &m) == 0) {
 		for (i = 0; i < m.n; i++)
-			if (suffixed(m.names[i], ".xcpm", base, sizeof(base)) &&
-			    repo_parse_name(base, &t, &seq) == 0 &&
-			    !repo_find(r, base))
-				(void)unlinkat(mfd, m.names[i], 0);
-			/* A manifest a killed run was still writing. */
-			else if (m.names[i][0] == '.' &&
-			    strstr(m.names[i], ".xcpm.") != NULL)
+			/* Or a manifest a killed run was still writing. */
+			if ((suffixed(m.names[i], ".xcpm", base,
+			    sizeof(base)) && repo_parse_name(base, &t,
+			    &seq) == 0 && !repo_find(r, base)) ||
+			    (m.names[i][0] == '.' &&
+			    strstr(m.names[i], ".xcpm.") != NULL))
 				(void)unlinkat(mfd, m.names[i], 0);
 		walk_list_free(&m);
 	}
