@@ -455,7 +455,8 @@ static void add_xattrs(struct str *s, const char *name)
 		names = xrealloc(names, (nnames + 1) * sizeof *names);
 		names[nnames++] = p;
 	}
-	qsort(names, nnames, sizeof *names, cmp_strp);
+	if (nnames)
+		qsort(names, nnames, sizeof *names, cmp_strp);
 
 	for (i = 0; i < nnames; i++) {
 		unsigned char *val = NULL;
@@ -602,7 +603,8 @@ static void walk(int fd, const char *prefix)
 		exit_status = 1;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_strp);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_strp);
 
 	for (i = 0; i < n; i++) {
 		struct str path = { 0 };
