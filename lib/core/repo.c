@@ -981,7 +981,8 @@ repo_usage(const struct repo *r, const char *name, struct repo_usage *out)
 	usage_dir(&u, fd);
 	close(fd);
 	/* A multiply linked inode is exclusive when all its links are here. */
-	qsort(u.v, u.n, sizeof(*u.v), multi_cmp);
+	if (u.n > 0)
+		qsort(u.v, u.n, sizeof(*u.v), multi_cmp);
 	for (i = 0; i < u.n; i = j) {
 		for (j = i + 1; j < u.n && u.v[j].ino == u.v[i].ino; j++)
 			;
