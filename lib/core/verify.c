@@ -455,7 +455,8 @@ load_mtree(struct source *s, FILE *fp, const char *first, size_t len)
 		if (!(in.seen & SEEN_TIME))
 			s->v[i].has_mtime = false;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), want_cmp);
+	if (s->n > 0)
+		qsort(s->v, s->n, sizeof(*s->v), want_cmp);
 	for (i = j = 0; i < s->n; i++) {
 		if (i + 1 < s->n && strcmp(s->v[i].path, s->v[i + 1].path) ==
 		    0) {
