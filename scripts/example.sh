@@ -3,12 +3,13 @@
 # with xcp -a --debug, and count the strategies used; verify the copy with
 # xsync; make three jails of it with jailclone, measure and verify them.
 # As root it does this on a fresh XFS loop filesystem (reflink=1), where
-# files are cloned.
+# files are cloned.  XCP, XSYNC and JAILCLONE name the programs (default:
+# those of an in-tree build, in bin/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-xcp=$PWD/bin/xcp
-xsync=$PWD/bin/xsync
-jailclone=$PWD/bin/jailclone
+xcp=${XCP:-$PWD/bin/xcp}
+xsync=${XSYNC:-$PWD/bin/xsync}
+jailclone=${JAILCLONE:-$PWD/bin/jailclone}
 work=$(mktemp -d)
 img='' mnt='' loopdev=''
 cleanup() {

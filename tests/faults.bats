@@ -84,7 +84,7 @@ _kill_at() {
 	local sc=$1 n=$2
 	shift 2
 	command -v strace >/dev/null || skip_or_fail "strace not installed"
-	strace -f -qq -o /dev/null -e trace="$sc" \
+	traced -f -qq -o /dev/null -e trace="$sc" \
 		-e inject="$sc:signal=KILL:when=$n" "$@"
 }
 
@@ -388,7 +388,7 @@ _during() {
 	local file=$1 action=$2
 	shift 2
 	command -v strace >/dev/null || skip_or_fail "strace not installed"
-	strace -f -qq -o /dev/null -P "$file" \
+	traced -f -qq -o /dev/null -P "$file" \
 		-e trace=read,pread64,copy_file_range,sendfile,ioctl \
 		-e inject=read,pread64,copy_file_range,sendfile,ioctl:delay_enter=2000000:when=1 \
 		"$@" >"$T/during.out" 2>"$T/during.err" &

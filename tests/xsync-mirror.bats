@@ -342,18 +342,18 @@ _rsync_pair() {
 	mkdir -p "$T/src/d"
 	echo one >"$T/src/a"
 	echo two >"$T/src/d/b"
-	run strace -f -o "$T/trace1" -e trace=syncfs,fsync "$XSYNC" -a "$T/src/" "$T/dst/"
+	run traced -f -o "$T/trace1" -e trace=syncfs,fsync "$XSYNC" -a "$T/src/" "$T/dst/"
 	assert_success
 	run grep -c 'syncfs(' "$T/trace1"
 	assert_output 0
 	echo three >"$T/src/d/c"
-	run strace -f -o "$T/trace2" -e trace=syncfs,fsync "$XSYNC" -a --fsync "$T/src/" "$T/dst/"
+	run traced -f -o "$T/trace2" -e trace=syncfs,fsync "$XSYNC" -a --fsync "$T/src/" "$T/dst/"
 	assert_success
 	run grep -c 'syncfs(.*= 0' "$T/trace2"
 	assert_output 1
 	assert_same_tree "$T/src" "$T/dst"
 	# a dry run writes nothing and flushes nothing
-	run strace -f -o "$T/trace3" -e trace=syncfs "$XSYNC" -a -n --fsync "$T/src/" "$T/dry/"
+	run traced -f -o "$T/trace3" -e trace=syncfs "$XSYNC" -a -n --fsync "$T/src/" "$T/dry/"
 	assert_success
 	run grep -c 'syncfs(' "$T/trace3"
 	assert_output 0

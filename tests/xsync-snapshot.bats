@@ -274,7 +274,7 @@ _order() {
 	_source "$T/src"
 	# clones of a source on the same filesystem: the journal orders them
 	# before the rename
-	run strace -f -o "$T/trace1" -e trace=syncfs,fsync,renameat,renameat2 \
+	run traced -f -o "$T/trace1" -e trace=syncfs,fsync,renameat,renameat2 \
 		"$XSYNC" snapshot "$MNT/src" "$MNT/repo"
 	assert_success
 	mapfile -t N < <(_snaps "$MNT/repo")
@@ -283,7 +283,7 @@ _order() {
 	assert_shared "$MNT/repo/${N[0]}/big"
 	assert_same_tree "$MNT/src" "$MNT/repo/${N[0]}" -A
 	# data copied from another filesystem is synced before the name
-	run strace -f -o "$T/trace2" -e trace=syncfs,fsync,renameat,renameat2 \
+	run traced -f -o "$T/trace2" -e trace=syncfs,fsync,renameat,renameat2 \
 		"$XSYNC" snapshot "$T/src" "$MNT/other"
 	assert_success
 	mapfile -t O < <(_snaps "$MNT/other")
@@ -291,7 +291,7 @@ _order() {
 		fail "copied data: $(_order "$T/trace2" "${O[0]}")"
 	# --fsync: synced before the name, and the name after it
 	echo more >>"$MNT/src/small"
-	run strace -f -o "$T/trace3" -e trace=syncfs,fsync,renameat,renameat2 \
+	run traced -f -o "$T/trace3" -e trace=syncfs,fsync,renameat,renameat2 \
 		"$XSYNC" snapshot --fsync "$MNT/src" "$MNT/repo"
 	assert_success
 	mapfile -t N < <(_snaps "$MNT/repo")
