@@ -10,13 +10,7 @@ bats_require_minimum_version 1.5.0
 
 load helpers
 
-setup() {
-	setup_tmp
-	: "${XSYNC:=$BATS_TEST_DIRNAME/../bin/xsync}"
-	: "${JAILCLONE:=$BATS_TEST_DIRNAME/../bin/jailclone}"
-	[[ -x $XSYNC ]] || fail "XSYNC=$XSYNC is not an executable file"
-	[[ -x $JAILCLONE ]] || fail "JAILCLONE=$JAILCLONE is not an executable file"
-}
+setup() { setup_all; }
 teardown() { teardown_tmp; }
 
 # _py SCRIPT ARGS...: python3 (needed for trees bash cannot build).

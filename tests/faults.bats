@@ -12,12 +12,8 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	setup_tmp
-	: "${XSYNC:=$BATS_TEST_DIRNAME/../bin/xsync}"
-	: "${JAILCLONE:=$BATS_TEST_DIRNAME/../bin/jailclone}"
+	setup_all
 	: "${ERRFS:=$BATS_TEST_DIRNAME/tools/errfs}"
-	[[ -x $XSYNC ]] || fail "XSYNC=$XSYNC is not an executable file"
-	[[ -x $JAILCLONE ]] || fail "JAILCLONE=$JAILCLONE is not an executable file"
 }
 teardown() { teardown_tmp; }
 

@@ -78,6 +78,16 @@ setup_tmp() {
 	[[ -x $TREEDUMP ]] || fail "TREEDUMP=$TREEDUMP is not an executable file"
 }
 
+# setup_all: setup_tmp, and XSYNC and JAILCLONE too (for the suites that
+# run all three commands).
+setup_all() {
+	setup_tmp
+	: "${XSYNC:=$BATS_TEST_DIRNAME/../bin/xsync}"
+	: "${JAILCLONE:=$BATS_TEST_DIRNAME/../bin/jailclone}"
+	[[ -x $XSYNC ]] || fail "XSYNC=$XSYNC is not an executable file"
+	[[ -x $JAILCLONE ]] || fail "JAILCLONE=$JAILCLONE is not an executable file"
+}
+
 teardown_tmp() {
 	local i m dev img
 	cd / || true
