@@ -305,6 +305,10 @@ report(void *arg, const struct run_event *ev)
 		common_warn(0, _("cannot copy a directory, %s, into itself, %s"),
 		    common_quote(s), common_quote(d));
 		break;
+	case RE_CYCLE:
+		common_warn(0, _("cannot copy cyclic symbolic link %s"),
+		    common_quote(s));
+		break;
 	case RE_SAME_FILE:
 		common_warn(0, _("%s and %s are the same file"),
 		    common_quote(s), common_quote(d));

@@ -130,6 +130,7 @@ run_free(struct run *r)
 		free(st->tmp);
 		free(st);
 	}
+	free(r->up);
 	probe_free(&r->probe);
 	inomap_free(&r->links);
 	inomap_free(&r->created);
@@ -1833,6 +1834,42 @@ rel_path(const struct run *r, const struct node *n)
 	return p;
 }
 
+/*
+ * Copy the directory n, unless it is one being copied already, above it:
+ * a symbolic link followed (-L) or a bind mount back up the tree would
+ * make the copy endless.
+ */
+static int
+enter_dir(struct run *r, struct node *n, struct level *parent, bool exists,
+    struct stat *old)
+{
+	struct run_dirid *nv;
+	size_t i, na;
+	int rc;
+
+	for (i = 0; i < r->nup; i++)
+		if (r->up[i].dev == n->st.st_dev &&
+		    r->up[i].ino == n->st.st_ino) {
+			report(r, RE_CYCLE, 0, n->spath, n->dpath);
+			return -1;
+		}
+	if (r->nup == r->aup) {
+		na = r->aup ? 2 * r->aup : 64;
+		if ((nv = reallocarray(r->up, na, sizeof(*nv))) == NULL) {
+			report(r, RE_NOMEM, ENOMEM, n->spath, n->dpath);
+			return -1;
+		}
+		r->up = nv;
+		r->aup = na;
+	}
+	r->up[r->nup].dev = n->st.st_dev;
+	r->up[r->nup].ino = n->st.st_ino;
+	r->nup++;
+	rc = copy_dir(r, n, parent, exists, old);
+	r->nup--;
+	return rc;
+}
+
 static int
 copy_node(struct run *r, struct node *n, struct level *parent)
 {
@@ -1878,7 +1915,7 @@ copy_node(struct run *r, struct node *n, struct level *parent)
 	case ACTION_SKIP:
 		return 0;
 	case ACTION_MKDIR:
-		return copy_dir(r, n, parent, exists, &old);
+		return enter_dir(r, n, parent, exists, &old);
 	case ACTION_HARDLINK:
 		return copy_hardlink(r, n, exists, &old) < 0 ? -1 : 0;
 	case ACTION_LINK:
@@ -2011,8 +2048,8 @@ split_dst(const char *dst, char **dir, char **base, bool *slash)
 	return 0;
 }
 
-int
-run_copy(struct run *r, const char *src, const char *dst)
+static int
+copy_operand(struct run *r, const char *src, const char *dst)
 {
 	struct node n;
 	struct stat pst;
@@ -2066,6 +2103,29 @@ run_copy(struct run *r, const char *src, const char *dst)
 	free(dir);
 	free(base);
 	return r->errors == before ? 0 : -1;
+}
+
+struct operand {
+	struct run	*r;
+	const char	*src;
+	const char	*dst;
+};
+
+static int
+operand_call(void *p)
+{
+	struct operand *o = p;
+
+	return copy_operand(o->r, o->src, o->dst);
+}
+
+/* On a stack deep enough for any tree (see walk_deep()). */
+int
+run_copy(struct run *r, const char *src, const char *dst)
+{
+	struct operand o = { r, src, dst };
+
+	return walk_deep(operand_call, &o);
 }
 
 int

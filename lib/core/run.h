@@ -37,6 +37,7 @@ enum run_err {
 	RE_READLINK,		/* cannot read symbolic link SRC */
 	RE_OMIT_DIR,		/* -r not specified; omitting directory SRC */
 	RE_INTO_SELF,		/* cannot copy a directory, SRC, into itself, DST */
+	RE_CYCLE,		/* cannot copy cyclic symbolic link SRC */
 	RE_SAME_FILE,		/* SRC and DST are the same file */
 	RE_OVER_DIR,		/* cannot overwrite directory DST with non-directory */
 	RE_OVER_NONDIR,		/* cannot overwrite non-directory DST with directory SRC */
@@ -75,6 +76,12 @@ struct run_ops {
 
 struct stage;
 
+/* A directory by identity, to find a cycle (-L, bind mounts). */
+struct run_dirid {
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
 struct run {
 	const struct policy *pol;
 	struct run_ops	 ops;
@@ -99,6 +106,9 @@ struct run {
 	unsigned	 tmp_seq;
 	bool		 no_tmpfile;	/* O_TMPFILE is not supported */
 	struct stage	*stages;	/* new trees not yet under their names */
+	struct run_dirid *up;		/* the source directories being copied */
+	size_t		 nup;
+	size_t		 aup;
 	/* For the next record, with policy.manifest: */
 	int		 emit_fd;	/* data_fd */
 	const char	*emit_first;	/* first */
