@@ -73,14 +73,19 @@ _heal() {
 	mv "$1/sub/EIO-open" "$1/sub/open"
 }
 
-# _kill_at SYSCALL N CMD...: run CMD, killed by SIGKILL when one of its
-# threads enters its N-th SYSCALL (strace counts per thread); status 137
-# proves it was.
+# _kill_at SYSCALL[@NAME] N CMD...: run CMD, killed by SIGKILL when one of
+# its threads enters its N-th SYSCALL (strace counts per thread), with NAME
+# among the call's arguments if given; status 137 proves it was.
 _kill_at() {
-	local sc=$1 n=$2
+	local sc=$1 n=$2 only=()
 	shift 2
 	command -v strace >/dev/null || skip_or_fail "strace not installed"
-	traced -f -qq -o /dev/null -e trace="$sc" \
+	# SYSCALL@NAME: only the calls with NAME among their arguments
+	if [[ $sc == *@* ]]; then
+		only=(-P "${sc#*@}")
+		sc=${sc%@*}
+	fi
+	traced -f -qq -o /dev/null "${only[@]}" -e trace="$sc" \
 		-e inject="$sc:signal=KILL:when=$n" "$@"
 }
 
@@ -317,7 +322,7 @@ _tree() {
 	mkdir "$MNT/jails"
 	local before point sc n
 	before=$(_sums "$MNT/tpl")
-	for point in ioctl:6 renameat2:1 syncfs:1 renameat2:2; do
+	for point in ioctl:6 renameat2:1 syncfs:1 renameat2@j1:1; do
 		sc=${point%:*} n=${point#*:}
 		run _kill_at "$sc" "$n" "$JAILCLONE" create -j1 "$MNT/tpl" "$MNT/jails/j1"
 		[[ $status -eq 137 ]] || fail "$point: not killed (status $status): $output"

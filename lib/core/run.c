@@ -624,7 +624,7 @@ defer_file(struct run *r, const struct node *n)
 	}
 	sl = strlen(n->spath) + 1;
 	dl = strlen(n->dpath) + 1;
-	if (b->salloc - b->slen < sl + dl) {
+	if (b->strs == NULL || b->salloc - b->slen < sl + dl) {
 		want = b->salloc ? 2 * b->salloc : 4096;
 		while (want - b->slen < sl + dl)
 			want *= 2;
