@@ -8,8 +8,9 @@
 
 #include <libintl.h>
 
+#include "core/nls.h"
+
 #define _(s)	gettext(s)
-#define N_(s)	(s)
 
 /* Set up locale, message catalogues and the program name from argv[0]. */
 void	common_init(const char *);

@@ -413,7 +413,7 @@ report(void *arg, const struct jail_event *ev)
 	case JE_TEMPLATE:
 		if (ev->detail != NULL)
 			common_warn(0, _("cannot use template %s: %s"), p,
-			    ev->detail);
+			    _(ev->detail));
 		else
 			common_warn(e, _("cannot use template %s"), p);
 		break;
@@ -422,7 +422,7 @@ report(void *arg, const struct jail_event *ev)
 		break;
 	case JE_UNPACK:
 		common_warn(e, _("%s: archive entry %s refused: %s"),
-		    j ? j : "", p, ev->detail ? ev->detail : "");
+		    j ? j : "", p, ev->detail ? _(ev->detail) : "");
 		break;
 	case JE_EXISTS:
 		common_warn(e, _("cannot create jail %s: it exists"), j);
@@ -447,7 +447,7 @@ report(void *arg, const struct jail_event *ev)
 	case JE_RECORDS:
 		if (ev->detail != NULL)
 			common_warn(0, _("%s: its records cannot be used: %s"),
-			    j, ev->detail);
+			    j, _(ev->detail));
 		else
 			common_warn(e, _("%s: its records cannot be written "
 			    "or read"), j);

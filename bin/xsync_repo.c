@@ -537,8 +537,12 @@ next(struct side *s)
 
 	s->have = k == 1;
 	if (k == -1) {
-		common_warn(0, _("%s, line %" PRIu64 ": %s"),
-		    common_quote(s->name), s->rd.line, s->rd.why);
+		if (s->rd.why != NULL)
+			common_warn(0, _("%s, line %" PRIu64 ": %s"),
+			    common_quote(s->name), s->rd.line, _(s->rd.why));
+		else
+			common_warn(errno, _("cannot read %s"),
+			    common_quote(s->name));
 		exit(XS_FILES);
 	}
 	if (s->have) {
