@@ -95,7 +95,7 @@ put(struct out *o, const char *s, size_t n)
 	if (o->len + n + 1 > o->alloc) {
 		o->alloc = (o->len + n + 1) * 2;
 		if ((np = realloc(o->p, o->alloc)) == NULL) {
-			fputs("out of memory\n", stderr);
+			fprintf(stderr, "%s\n", _("out of memory"));
 			exit(1);
 		}
 		o->p = np;

@@ -81,15 +81,15 @@ usage(void)
 	for (i = 0; i < NCOMMANDS; i++)
 		printf("  %s %s %s\n", common_progname(), commands[i].name,
 		    _(commands[i].synopsis));
-	fputs(_("\n"
+	printf(_("\n"
 "  -m, --mode=MODE     create: auto, snapshot, reflink, hardlink or copy\n"
 "      --template=T    update: the new template\n"
 "      --store=DIR     create, update: where archives are unpacked (default\n"
-"                        " DEFAULT_STORE ")\n"
+"                        %s)\n"
 "      --shared=PATH   create: hard link the files below PATH (hardlink)\n"
 "      --private=PATH  create: never hard link below PATH (default: etc,\n"
 "                        var, root, tmp and home)\n"
-"      --hostname=NAME create: write NAME to etc/hostname (%n: the jail)\n"
+"      --hostname=NAME create: write NAME to etc/hostname (%%n: the jail)\n"
 "      --set=PATH=TEXT create: write TEXT to PATH in each jail\n"
 "      --copy-in=SRC:PATH  create: copy the file SRC to PATH in each jail\n"
 "      --fast          verify: compare metadata only, read no content\n"
@@ -102,7 +102,7 @@ usage(void)
 "      --version       output version information and exit\n"
 "\nExit status: 0 success, 1 usage error, 2 verify found drift or update\n"
 "conflicts, 3 some jail"
-" could not be done, 4 the template cannot be used.\n"), stdout);
+" could not be done, 4 the template cannot be used.\n"), DEFAULT_STORE);
 	exit(JC_OK);
 }
 
