@@ -229,11 +229,13 @@ common_warn(int err, const char *fmt, ...)
 
 	fflush(stdout);
 	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
 	if (err != 0)
-		fprintf(stderr, ": %s", strerror(err));
+		fprintf(stderr, fmt != NULL ? ": %s" : "%s", strerror(err));
 	fputc('\n', stderr);
 }
 

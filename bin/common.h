@@ -36,7 +36,10 @@ void	common_try_help(void) __attribute__((noreturn));
  */
 unsigned common_jobs(const char *);
 
-/* warnx(3) with a trailing ": strerror(err)" when err is not 0. */
+/*
+ * warnx(3) with a trailing ": strerror(err)" when err is not 0; a NULL
+ * format gives "PROG: strerror(err)", as warn(NULL) does.
+ */
 void	common_warn(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
