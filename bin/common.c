@@ -214,6 +214,27 @@ common_quote_arg(const char *s)
 	return q;
 }
 
+int
+common_width(const char *s, int width)
+{
+	mbstate_t ps;
+	wchar_t wc;
+	size_t left = strlen(s), n;
+	int w;
+
+	memset(&ps, 0, sizeof(ps));
+	while (left > 0) {
+		n = mbrtowc(&wc, s, left, &ps);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+			return width;	/* not text in this locale: bytes */
+		w = wcwidth(wc);
+		width += (int)n - (w > 0 ? w : 0);
+		s += n;
+		left -= n;
+	}
+	return width;
+}
+
 void
 common_try_help(void)
 {

@@ -27,6 +27,13 @@ const char *common_quote(const char *);
 /* An argument quoted in the locale's quotation marks, for option errors. */
 const char *common_quote_arg(const char *);
 
+/*
+ * The printf field width that makes the text take width columns: printf
+ * counts bytes, and a translated column heading may have letters of more
+ * than one byte.
+ */
+int	common_width(const char *, int);
+
 /* Print "Try 'PROG --help' for more information." and exit with 1. */
 void	common_try_help(void) __attribute__((noreturn));
 
