@@ -456,7 +456,8 @@ ask(void *arg, const char *dst)
 		free(line);
 		return false;
 	}
-	yes = line[0] == 'y' || line[0] == 'Y';
+	/* The locale's yes (y, or j in German): the question is translated. */
+	yes = rpmatch(line) == 1;
 	free(line);
 	return yes;
 }
