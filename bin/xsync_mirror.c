@@ -181,12 +181,14 @@ show_progress(struct xsync_view *v, const struct mirror_item *it)
 	}
 	if (v->progress2) {
 		pct = total > 0 ? (int)(v->done * 100 / total) : 100;
+		/* The line is rewritten in place: \r is no part of it. */
+		putchar('\r');
 		/*
 		 * TRANSLATORS: the --info=progress2 line: bytes done,
 		 * percentage, rate, seconds, files copied and files seen.
 		 */
-		printf(_("\r%15s %3d%% %7.2fMB/s %8.1fs (xfr#%u, files %"
-		    PRIu64 ")"), commas(v->done, a, sizeof(a)), pct,
+		printf(_("%15s %3d%% %7.2fMB/s %8.1fs (xfr#%u, files %" PRIu64
+		    ")"), commas(v->done, a, sizeof(a)), pct,
 		    t > 0 ? (double)v->done / t / 1e6 : 0.0, t, v->xfers,
 		    v->st->files);
 		fflush(stdout);
