@@ -95,7 +95,7 @@ put(struct out *o, const char *s, size_t n)
 	if (o->len + n + 1 > o->alloc) {
 		o->alloc = (o->len + n + 1) * 2;
 		if ((np = realloc(o->p, o->alloc)) == NULL) {
-			fputs("out of memory\n", stderr);
+			fprintf(stderr, "%s\n", _("out of memory"));
 			exit(1);
 		}
 		o->p = np;
@@ -214,6 +214,27 @@ common_quote_arg(const char *s)
 	return q;
 }
 
+int
+common_width(const char *s, int width)
+{
+	mbstate_t ps;
+	wchar_t wc;
+	size_t left = strlen(s), n;
+	int w;
+
+	memset(&ps, 0, sizeof(ps));
+	while (left > 0) {
+		n = mbrtowc(&wc, s, left, &ps);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+			return width;	/* not text in this locale: bytes */
+		w = wcwidth(wc);
+		width += (int)n - (w > 0 ? w : 0);
+		s += n;
+		left -= n;
+	}
+	return width;
+}
+
 void
 common_try_help(void)
 {
@@ -229,11 +250,13 @@ common_warn(int err, const char *fmt, ...)
 
 	fflush(stdout);
 	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
 	if (err != 0)
-		fprintf(stderr, ": %s", strerror(err));
+		fprintf(stderr, fmt != NULL ? ": %s" : "%s", strerror(err));
 	fputc('\n', stderr);
 }
 

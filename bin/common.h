@@ -8,8 +8,9 @@
 
 #include <libintl.h>
 
+#include "core/nls.h"
+
 #define _(s)	gettext(s)
-#define N_(s)	(s)
 
 /* Set up locale, message catalogues and the program name from argv[0]. */
 void	common_init(const char *);
@@ -26,6 +27,13 @@ const char *common_quote(const char *);
 /* An argument quoted in the locale's quotation marks, for option errors. */
 const char *common_quote_arg(const char *);
 
+/*
+ * The printf field width that makes the text take width columns: printf
+ * counts bytes, and a translated column heading may have letters of more
+ * than one byte.
+ */
+int	common_width(const char *, int);
+
 /* Print "Try 'PROG --help' for more information." and exit with 1. */
 void	common_try_help(void) __attribute__((noreturn));
 
@@ -35,7 +43,10 @@ void	common_try_help(void) __attribute__((noreturn));
  */
 unsigned common_jobs(const char *);
 
-/* warnx(3) with a trailing ": strerror(err)" when err is not 0. */
+/*
+ * warnx(3) with a trailing ": strerror(err)" when err is not 0; a NULL
+ * format gives "PROG: strerror(err)", as warn(NULL) does.
+ */
 void	common_warn(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -81,15 +81,15 @@ usage(void)
 	for (i = 0; i < NCOMMANDS; i++)
 		printf("  %s %s %s\n", common_progname(), commands[i].name,
 		    _(commands[i].synopsis));
-	fputs(_("\n"
+	printf(_("\n"
 "  -m, --mode=MODE     create: auto, snapshot, reflink, hardlink or copy\n"
 "      --template=T    update: the new template\n"
 "      --store=DIR     create, update: where archives are unpacked (default\n"
-"                        " DEFAULT_STORE ")\n"
+"                        %s)\n"
 "      --shared=PATH   create: hard link the files below PATH (hardlink)\n"
 "      --private=PATH  create: never hard link below PATH (default: etc,\n"
 "                        var, root, tmp and home)\n"
-"      --hostname=NAME create: write NAME to etc/hostname (%n: the jail)\n"
+"      --hostname=NAME create: write NAME to etc/hostname (%%n: the jail)\n"
 "      --set=PATH=TEXT create: write TEXT to PATH in each jail\n"
 "      --copy-in=SRC:PATH  create: copy the file SRC to PATH in each jail\n"
 "      --fast          verify: compare metadata only, read no content\n"
@@ -102,7 +102,7 @@ usage(void)
 "      --version       output version information and exit\n"
 "\nExit status: 0 success, 1 usage error, 2 verify found drift or update\n"
 "conflicts, 3 some jail"
-" could not be done, 4 the template cannot be used.\n"), stdout);
+" could not be done, 4 the template cannot be used.\n"), DEFAULT_STORE);
 	exit(JC_OK);
 }
 
@@ -413,7 +413,7 @@ report(void *arg, const struct jail_event *ev)
 	case JE_TEMPLATE:
 		if (ev->detail != NULL)
 			common_warn(0, _("cannot use template %s: %s"), p,
-			    ev->detail);
+			    _(ev->detail));
 		else
 			common_warn(e, _("cannot use template %s"), p);
 		break;
@@ -422,7 +422,7 @@ report(void *arg, const struct jail_event *ev)
 		break;
 	case JE_UNPACK:
 		common_warn(e, _("%s: archive entry %s refused: %s"),
-		    j ? j : "", p, ev->detail ? ev->detail : "");
+		    j ? j : "", p, ev->detail ? _(ev->detail) : "");
 		break;
 	case JE_EXISTS:
 		common_warn(e, _("cannot create jail %s: it exists"), j);
@@ -447,7 +447,7 @@ report(void *arg, const struct jail_event *ev)
 	case JE_RECORDS:
 		if (ev->detail != NULL)
 			common_warn(0, _("%s: its records cannot be used: %s"),
-			    j, ev->detail);
+			    j, _(ev->detail));
 		else
 			common_warn(e, _("%s: its records cannot be written "
 			    "or read"), j);
@@ -700,6 +700,7 @@ cmd_du(int argc, char **argv)
 	struct jail_ops ops = { report, NULL, NULL };
 	struct jail_usage *u;
 	struct opts o;
+	const char *head[3];
 	char a[32], b[32];
 	uint64_t total;
 	size_t n, i;
@@ -715,9 +716,18 @@ cmd_du(int argc, char **argv)
 	rc = jail_du((const char *const *)argv + optind, n, u, &total, &ops);
 	if (o.json)
 		fputs("{\"jails\":[", stdout);
-	else
-		printf("%-12s %12s %12s %s\n", _("exclusive"), _("shared"),
-		    _("files"), _("jail"));
+	else {
+		/*
+		 * TRANSLATORS: the headings of jailclone du's columns, 12
+		 * characters wide at most.
+		 */
+		head[0] = _("exclusive");
+		head[1] = _("shared");
+		head[2] = _("files");
+		printf("%-*s %*s %*s %s\n", common_width(head[0], 12),
+		    head[0], common_width(head[1], 12), head[1],
+		    common_width(head[2], 12), head[2], _("jail"));
+	}
 	for (i = 0; i < n; i++) {
 		if (o.json) {
 			printf("%s{\"jail\":", i ? "," : "");
@@ -770,6 +780,7 @@ static void
 list_one(void *arg, const struct jail_info *ji)
 {
 	struct listing *l = arg;
+	const char *mode;
 	char drift[24];
 
 	if (ji->drift >= 0)
@@ -792,10 +803,10 @@ list_one(void *arg, const struct jail_info *ji)
 		l->first = false;
 		return;
 	}
-	printf("%-20s %-9s %6s %-20s %s\n", ji->name, ji->complete ?
-	    jail_mode_name(ji->mode) : _("partial"), drift,
-	    ji->created ? ji->created : "-", ji->template ? ji->template :
-	    "-");
+	mode = ji->complete ? jail_mode_name(ji->mode) : _("partial");
+	printf("%-20s %-*s %6s %-20s %s\n", ji->name, common_width(mode, 9),
+	    mode, drift, ji->created ? ji->created : "-", ji->template ?
+	    ji->template : "-");
 }
 
 static int
@@ -803,6 +814,7 @@ cmd_list(int argc, char **argv)
 {
 	struct listing l = { false, true };
 	struct opts o;
+	const char *head[4];
 	const char *dir = ".";
 
 	parse(argc, argv, &o);
@@ -816,9 +828,20 @@ cmd_list(int argc, char **argv)
 	l.json = o.json;
 	if (o.json)
 		fputs("{\"jails\":[", stdout);
-	else
-		printf("%-20s %-9s %6s %-20s %s\n", _("NAME"), _("MODE"),
-		    _("DRIFT"), _("CREATED"), _("TEMPLATE"));
+	else {
+		/*
+		 * TRANSLATORS: the headings of jailclone list's columns:
+		 * 20, 9, 6 and 20 characters wide at most.
+		 */
+		head[0] = _("NAME");
+		head[1] = _("MODE");
+		head[2] = _("DRIFT");
+		head[3] = _("CREATED");
+		printf("%-*s %-*s %*s %-*s %s\n", common_width(head[0], 20),
+		    head[0], common_width(head[1], 9), head[1],
+		    common_width(head[2], 6), head[2],
+		    common_width(head[3], 20), head[3], _("TEMPLATE"));
+	}
 	if (jail_list(dir, o.c.jobs, list_one, &l) == -1) {
 		common_warn(errno, _("cannot list jails in %s"),
 		    common_quote(dir));

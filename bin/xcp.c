@@ -389,7 +389,8 @@ record(void *arg, const struct record *rec)
 		printf(_(" (backup: %s)"), common_quote(rec->backup));
 	}
 	if (x->debug)
-		printf(" (strategy: %s)", policy_strategy_name(rec->strategy));
+		printf(_(" (strategy: %s)"),
+		    policy_strategy_name(rec->strategy));
 	putchar('\n');
 }
 
@@ -455,7 +456,8 @@ ask(void *arg, const char *dst)
 		free(line);
 		return false;
 	}
-	yes = line[0] == 'y' || line[0] == 'Y';
+	/* The locale's yes (y, or j in German): the question is translated. */
+	yes = rpmatch(line) == 1;
 	free(line);
 	return yes;
 }
@@ -701,7 +703,7 @@ main(int argc, char *argv[])
 		if (vc == NULL)
 			vc = getenv("VERSION_CONTROL");
 		pol->backup = vc == NULL || *vc == '\0' ? BACKUP_EXISTING :
-		    choose(backup_choices, vc, "backup type");
+		    choose(backup_choices, vc, _("backup type"));
 		if (suffix == NULL)
 			suffix = getenv("SIMPLE_BACKUP_SUFFIX");
 		if (suffix != NULL && *suffix != '\0' &&

@@ -434,10 +434,10 @@ bad_manifest(const char *path, int err, const char *why, uint64_t line)
 		common_warn(err, _("cannot read %s"), common_quote(path));
 	else if (line > 0)
 		common_warn(0, _("%s: line %" PRIu64 ": invalid manifest: %s"),
-		    common_quote(path), line, why);
+		    common_quote(path), line, _(why));
 	else
 		common_warn(0, _("%s: invalid manifest: %s"),
-		    common_quote(path), why);
+		    common_quote(path), _(why));
 }
 
 /* Verify the tree root against the manifest mpath.  Returns the status. */
@@ -573,7 +573,7 @@ static void
 export_skip(void *arg, const char *path, const char *why)
 {
 	(void)arg;
-	common_warn(0, _("%s not exported: %s"), common_quote(path), why);
+	common_warn(0, _("%s not exported: %s"), common_quote(path), _(why));
 	partial = 1;
 }
 

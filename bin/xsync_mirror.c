@@ -181,8 +181,14 @@ show_progress(struct xsync_view *v, const struct mirror_item *it)
 	}
 	if (v->progress2) {
 		pct = total > 0 ? (int)(v->done * 100 / total) : 100;
-		printf("\r%15s %3d%% %7.2fMB/s %8.1fs (xfr#%u, files %" PRIu64
-		    ")", commas(v->done, a, sizeof(a)), pct,
+		/* The line is rewritten in place: \r is no part of it. */
+		putchar('\r');
+		/*
+		 * TRANSLATORS: the --info=progress2 line: bytes done,
+		 * percentage, rate, seconds, files copied and files seen.
+		 */
+		printf(_("%15s %3d%% %7.2fMB/s %8.1fs (xfr#%u, files %" PRIu64
+		    ")"), commas(v->done, a, sizeof(a)), pct,
 		    t > 0 ? (double)v->done / t / 1e6 : 0.0, t, v->xfers,
 		    v->st->files);
 		fflush(stdout);
@@ -220,7 +226,7 @@ xsync_view_item(void *arg, const struct mirror_item *it)
 	} else if (v->itemize == 0 && v->verbose > 0 &&
 	    mirror_significant(it)) {
 		if (it->flags & MI_DELETED)
-			fputs("deleting ", stdout);
+			fputs(_("deleting "), stdout);
 		put_path(it->path);
 		if (arrow != NULL && it->link != NULL) {
 			fputs(arrow, stdout);

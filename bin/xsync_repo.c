@@ -257,6 +257,7 @@ xsync_list(int argc, char **argv)
 	};
 	struct repo_usage u;
 	struct repo r;
+	const char *head[4];
 	bool human = false;
 	size_t i;
 	int ch, status = XS_OK;
@@ -275,8 +276,18 @@ xsync_list(int argc, char **argv)
 	}
 	want_operands(argc, argv, 1);
 	open_repo(&r, argv[optind], 0);
-	printf("%-22s %10s %*s %*s\n", _("SNAPSHOT"), _("ENTRIES"),
-	    human ? 9 : 14, _("BYTES"), human ? 9 : 14, _("EXCLUSIVE"));
+	/*
+	 * TRANSLATORS: the headings of xsync list's columns, 22, 10, 9 and
+	 * 9 characters wide at most.
+	 */
+	head[0] = _("SNAPSHOT");
+	head[1] = _("ENTRIES");
+	head[2] = _("BYTES");
+	head[3] = _("EXCLUSIVE");
+	printf("%-*s %*s %*s %*s\n", common_width(head[0], 22), head[0],
+	    common_width(head[1], 10), head[1],
+	    common_width(head[2], human ? 9 : 14), head[2],
+	    common_width(head[3], human ? 9 : 14), head[3]);
 	for (i = 0; i < r.n; i++) {
 		if (repo_usage(&r, r.v[i].name, &u) == -1) {
 			common_warn(errno, _("cannot measure %s"),
@@ -537,8 +548,12 @@ next(struct side *s)
 
 	s->have = k == 1;
 	if (k == -1) {
-		common_warn(0, _("%s, line %" PRIu64 ": %s"),
-		    common_quote(s->name), s->rd.line, s->rd.why);
+		if (s->rd.why != NULL)
+			common_warn(0, _("%s, line %" PRIu64 ": %s"),
+			    common_quote(s->name), s->rd.line, _(s->rd.why));
+		else
+			common_warn(errno, _("cannot read %s"),
+			    common_quote(s->name));
 		exit(XS_FILES);
 	}
 	if (s->have) {

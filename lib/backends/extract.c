@@ -27,13 +27,14 @@
 
 #include "backends/extract.h"
 #include "core/hash.h"
+#include "core/nls.h"
 
 #define DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define FILE_FLAGS	(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 #define READ_BLOCK	(128 * 1024)
 
-#define NO_TARGET	"hard link target does not exist"
-#define NOT_REGULAR	"hard link target is not a regular file in the tree"
+#define NO_TARGET	N_("hard link target does not exist")
+#define NOT_REGULAR	N_("hard link target is not a regular file in the tree")
 
 /* What a directory needs at the end; the last record for a path counts. */
 enum dir_kind {
@@ -130,7 +131,7 @@ trouble(struct ex *ex, const char *path, const char *why, int err)
 static int
 nomem(struct ex *ex)
 {
-	return stop(ex, NULL, "out of memory", ENOMEM);
+	return stop(ex, NULL, N_("out of memory"), ENOMEM);
 }
 
 /*
@@ -144,7 +145,7 @@ archive_trouble(struct ex *ex, const char *path, int r)
 	int err = archive_errno(ex->a);
 
 	if (msg == NULL)
-		msg = "cannot read the archive";
+		msg = N_("cannot read the archive");
 	/* ARCHIVE_ERRNO_MISC is -1: no errno of its own. */
 	if (r == ARCHIVE_FATAL)
 		return stop(ex, NULL, msg, err > 0 ? err : EINVAL);
@@ -161,11 +162,11 @@ extract_clean_path(const char *raw, const char **why)
 
 	*why = NULL;
 	if (*raw == '\0') {
-		*why = "empty name";
+		*why = N_("empty name");
 		return NULL;
 	}
 	if (*raw == '/') {
-		*why = "absolute path";
+		*why = N_("absolute path");
 		return NULL;
 	}
 	if ((out = malloc(strlen(raw) + 3)) == NULL)
@@ -177,7 +178,7 @@ extract_clean_path(const char *raw, const char **why)
 		n = q != NULL ? (size_t)(q - p) : strlen(p);
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
 			free(out);
-			*why = "path contains \"..\"";
+			*why = N_("path contains \"..\"");
 			return NULL;
 		}
 		if (n == 0 || (n == 1 && p[0] == '.'))
@@ -264,7 +265,7 @@ beneath(struct ex *ex, int fd, char *rel, size_t start, size_t len,
 			if (mkdirat(cur, rel + i, 0700) == 0) {
 				if (dir_note(ex, rel, end, DIR_IMPLICIT, 0755,
 				    NULL) == -1) {
-					*why = "out of memory";
+					*why = N_("out of memory");
 					err = ENOMEM;
 				} else
 					next = openat(cur, rel + i, DIR_FLAGS);
@@ -272,12 +273,12 @@ beneath(struct ex *ex, int fd, char *rel, size_t start, size_t len,
 				next = openat(cur, rel + i, DIR_FLAGS);
 			else {
 				err = errno;
-				*why = "cannot make parent directory";
+				*why = N_("cannot make parent directory");
 			}
 		}
 		if (next == -1 && err == 0) {
 			err = errno;
-			*why = "cannot open parent directory";
+			*why = N_("cannot open parent directory");
 			/*
 			 * O_DIRECTORY|O_NOFOLLOW answers ENOTDIR for a
 			 * symbolic link (ELOOP without O_DIRECTORY): look.
@@ -286,8 +287,8 @@ beneath(struct ex *ex, int fd, char *rel, size_t start, size_t len,
 			    fstatat(cur, rel + i, &st, AT_SYMLINK_NOFOLLOW) ==
 			    0) {
 				*why = S_ISLNK(st.st_mode) ?
-				    "a parent is a symbolic link" :
-				    "a parent is not a directory";
+				    N_("a parent is a symbolic link") :
+				    N_("a parent is not a directory");
 				err = 0;
 			}
 		}
@@ -350,7 +351,7 @@ parent_of(struct ex *ex, char *rel, bool create, const char **name,
 	if (plen + 1 > ex->csize) {
 		if ((np = realloc(ex->cpath, plen + 1)) == NULL) {
 			close(fd);
-			*why = "out of memory";
+			*why = N_("out of memory");
 			errno = ENOMEM;
 			return -1;
 		}
@@ -382,7 +383,7 @@ clear_way(struct ex *ex, struct item *it, bool want_dir,
 	if (fstatat(it->pdir, it->name, &cur, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		return trouble(ex, it->raw, "cannot stat", errno);
+		return trouble(ex, it->raw, N_("cannot stat"), errno);
 	}
 	if (S_ISDIR(cur.st_mode)) {
 		if (want_dir) {
@@ -391,10 +392,10 @@ clear_way(struct ex *ex, struct item *it, bool want_dir,
 		}
 		if (unlinkat(it->pdir, it->name, AT_REMOVEDIR) == -1) {
 			if (errno == ENOTEMPTY || errno == EEXIST)
-				return trouble(ex, it->raw,
-				    "a non-empty directory is in the way", 0);
-			return trouble(ex, it->raw,
-			    "cannot remove the directory in the way", errno);
+				return trouble(ex, it->raw, N_("a non-empty "
+				    "directory is in the way"), 0);
+			return trouble(ex, it->raw, N_("cannot remove the "
+			    "directory in the way"), errno);
 		}
 		cache_forget(ex, it->rel);
 		if (dir_note(ex, it->rel, strlen(it->rel), DIR_GONE, 0,
@@ -408,8 +409,8 @@ clear_way(struct ex *ex, struct item *it, bool want_dir,
 		return 0;
 	}
 	if (unlinkat(it->pdir, it->name, 0) == -1)
-		return trouble(ex, it->raw, "cannot remove the file in the way",
-		    errno);
+		return trouble(ex, it->raw, N_("cannot remove the file in "
+		    "the way"), errno);
 	return 0;
 }
 
@@ -556,14 +557,14 @@ set_owner(struct ex *ex, struct item *it, int fd)
 	/* (uid_t)-1 would mean "leave it": out of range too. */
 	if (u < 0 || g < 0 || u >= (la_int64_t)(uid_t)-1 ||
 	    g >= (la_int64_t)(gid_t)-1)
-		return trouble(ex, it->raw, "owner out of range", 0);
+		return trouble(ex, it->raw, N_("owner out of range"), 0);
 	if (fd != -1)
 		r = fchown(fd, (uid_t)u, (gid_t)g);
 	else
 		r = fchownat(it->pdir, it->name, (uid_t)u, (gid_t)g,
 		    AT_SYMLINK_NOFOLLOW);
-	return r == -1 ? trouble(ex, it->raw, "cannot change owner", errno) :
-	    0;
+	return r == -1 ? trouble(ex, it->raw, N_("cannot change owner"),
+	    errno) : 0;
 }
 
 /*
@@ -603,12 +604,12 @@ set_xattrs(struct ex *ex, struct item *it, int fd)
 		if (errno == ENOTSUP) {
 			if (!ex->xattr_told) {
 				ex->xattr_told = true;
-				worst = trouble(ex, it->raw,
-				    "extended attributes not supported", errno);
+				worst = trouble(ex, it->raw, N_("extended "
+				    "attributes not supported"), errno);
 			}
 		} else if (worst == 0)
 			worst = trouble(ex, it->raw,
-			    "cannot set extended attribute", errno);
+			    N_("cannot set extended attribute"), errno);
 	}
 	free(proc);
 	return worst;
@@ -640,7 +641,7 @@ apply_meta(struct ex *ex, struct item *it, int fd, bool link,
 	if ((fd != -1 ? fstat(fd, st) :
 	    fstatat(it->pdir, it->name, st, AT_SYMLINK_NOFOLLOW)) == -1) {
 		*nost = true;
-		return trouble(ex, it->raw, "cannot stat", errno) == -1 ?
+		return trouble(ex, it->raw, N_("cannot stat"), errno) == -1 ?
 		    -1 : 1;
 	}
 	/* Symbolic links have no mode of their own on Linux. */
@@ -660,7 +661,7 @@ apply_meta(struct ex *ex, struct item *it, int fd, bool link,
 				r = fchmodat(it->pdir, it->name, m, 0);
 		}
 		if (r == -1) {
-			if ((r = trouble(ex, it->raw, "cannot set mode",
+			if ((r = trouble(ex, it->raw, N_("cannot set mode"),
 			    errno)) == -1)
 				return -1;
 			worst |= r;
@@ -670,7 +671,7 @@ apply_meta(struct ex *ex, struct item *it, int fd, bool link,
 	entry_times(it->e, ts);
 	if ((fd != -1 ? futimens(fd, ts) :
 	    utimensat(it->pdir, it->name, ts, AT_SYMLINK_NOFOLLOW)) == -1) {
-		if ((r = trouble(ex, it->raw, "cannot set times", errno)) ==
+		if ((r = trouble(ex, it->raw, N_("cannot set times"), errno)) ==
 		    -1)
 			return -1;
 		worst |= r;
@@ -750,7 +751,7 @@ write_data(struct ex *ex, struct item *it, int fd, off_t *size,
 		 */
 		if (write_at(fd, buf, len, (off_t)off) == -1) {
 			hash_free(&h);
-			return trouble(ex, it->raw, "cannot write", errno);
+			return trouble(ex, it->raw, N_("cannot write"), errno);
 		}
 		if (off < pos)
 			inorder = false;
@@ -768,7 +769,7 @@ write_data(struct ex *ex, struct item *it, int fd, off_t *size,
 	if (end > pos) {
 		if (ftruncate(fd, end) == -1) {
 			hash_free(&h);
-			return trouble(ex, it->raw, "cannot write", errno);
+			return trouble(ex, it->raw, N_("cannot write"), errno);
 		}
 		hash_zeros(&h, end - pos);
 	}
@@ -805,7 +806,7 @@ fill_file(struct ex *ex, struct item *it, int fd, const char *link_target)
 		close(fd);
 		return -1;
 	}
-	if (close(fd) == -1 && (r = trouble(ex, it->raw, "cannot write",
+	if (close(fd) == -1 && (r = trouble(ex, it->raw, N_("cannot write"),
 	    errno)) != 0)
 		return r;
 	if (nost)
@@ -830,7 +831,7 @@ make_file(struct ex *ex, struct item *it)
 		fd = openat(it->pdir, it->name, FILE_FLAGS, 0600);
 	}
 	if (fd == -1)
-		return trouble(ex, it->raw, "cannot create", errno);
+		return trouble(ex, it->raw, N_("cannot create"), errno);
 	return fill_file(ex, it, fd, NULL);
 }
 
@@ -859,7 +860,7 @@ make_node(struct ex *ex, struct item *it)
 
 	if (type == AE_IFLNK &&
 	    (text = archive_entry_symlink(it->e)) == NULL)
-		return trouble(ex, it->raw, "symbolic link without a target",
+		return trouble(ex, it->raw, N_("symbolic link without a target"),
 		    0);
 	r = new_node(it, type, text);
 	if (r == -1 && errno == EEXIST) {
@@ -868,7 +869,7 @@ make_node(struct ex *ex, struct item *it)
 		r = new_node(it, type, text);
 	}
 	if (r == -1)
-		return trouble(ex, it->raw, "cannot create", errno);
+		return trouble(ex, it->raw, N_("cannot create"), errno);
 	if ((r = apply_meta(ex, it, -1, type == AE_IFLNK, &st, &nost)) == -1)
 		return -1;
 	if (!nost)
@@ -895,7 +896,7 @@ dir_meta(struct ex *ex, struct item *it, int fd)
 		return -1;
 	worst |= r;
 	if (fstat(fd, &st) == -1)
-		return trouble(ex, it->raw, "cannot stat", errno);
+		return trouble(ex, it->raw, N_("cannot stat"), errno);
 	m = entry_mode(it->e, &st);
 	entry_times(it->e, ts);
 	if (dir_note(ex, it->rel, strlen(it->rel), DIR_EXPLICIT, m, ts) == -1)
@@ -914,16 +915,16 @@ make_dir(struct ex *ex, struct item *it)
 
 	if (mkdirat(it->pdir, it->name, 0700) == -1) {
 		if (errno != EEXIST)
-			return trouble(ex, it->raw, "cannot make directory",
+			return trouble(ex, it->raw, N_("cannot make directory"),
 			    errno);
 		if ((r = clear_way(ex, it, true, NULL, &kept)) != 0)
 			return r;
 		if (!kept && mkdirat(it->pdir, it->name, 0700) == -1)
-			return trouble(ex, it->raw, "cannot make directory",
+			return trouble(ex, it->raw, N_("cannot make directory"),
 			    errno);
 	}
 	if ((fd = openat(it->pdir, it->name, DIR_FLAGS)) == -1)
-		return trouble(ex, it->raw, "cannot open directory", errno);
+		return trouble(ex, it->raw, N_("cannot open directory"), errno);
 	r = dir_meta(ex, it, fd);
 	close(fd);
 	return r;
@@ -945,7 +946,7 @@ link_in(struct ex *ex, struct item *it, int tdir, const char *tname,
 		if (linkat(tdir, tname, it->pdir, it->name, 0) == 0)
 			return 0;
 	}
-	return trouble(ex, it->raw, "cannot make hard link", errno);
+	return trouble(ex, it->raw, N_("cannot make hard link"), errno);
 }
 
 /*
@@ -963,12 +964,12 @@ make_hardlink(struct ex *ex, struct item *it, const char *hl)
 
 	if ((tpath = extract_clean_path(hl, &why)) == NULL)
 		return why == NULL ? nomem(ex) : trouble(ex, it->raw,
-		    "hard link target is outside the tree", 0);
+		    N_("hard link target is outside the tree"), 0);
 	trel = rel_of(tpath);
 	tdir = ex->root;
 	tname = trel;
 	if (*trel == '\0')
-		r = trouble(ex, it->raw, "hard link to a directory", 0);
+		r = trouble(ex, it->raw, N_("hard link to a directory"), 0);
 	else if ((slash = strrchr(trel, '/')) != NULL) {
 		tname = slash + 1;
 		if ((tdir = beneath(ex, ex->root, trel, 0,
@@ -980,7 +981,7 @@ make_hardlink(struct ex *ex, struct item *it, const char *hl)
 		goto out;
 	if (fstatat(tdir, tname, &tst, AT_SYMLINK_NOFOLLOW) == -1)
 		r = trouble(ex, it->raw, errno == ENOENT ? NO_TARGET :
-		    "cannot stat hard link target", errno);
+		    N_("cannot stat hard link target"), errno);
 	else if (!S_ISREG(tst.st_mode))
 		r = trouble(ex, it->raw, NOT_REGULAR, 0);
 	else if ((it->pdir = parent_of(ex, it->rel, true, &it->name, &why)) ==
@@ -995,11 +996,11 @@ make_hardlink(struct ex *ex, struct item *it, const char *hl)
 		fd = openat(it->pdir, it->name,
 		    O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 		if (fd == -1)
-			r = trouble(ex, it->raw, "cannot open", errno);
+			r = trouble(ex, it->raw, N_("cannot open"), errno);
 		else
 			r = fill_file(ex, it, fd, tpath);
 	} else if (fstatat(it->pdir, it->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		r = trouble(ex, it->raw, "cannot stat", errno);
+		r = trouble(ex, it->raw, N_("cannot stat"), errno);
 	else
 		tell(ex, it, &st, tpath, seen_get(ex, st.st_dev, st.st_ino));
 out:
@@ -1015,8 +1016,8 @@ make_root(struct ex *ex, struct item *it)
 {
 	if (archive_entry_hardlink(it->e) != NULL ||
 	    archive_entry_filetype(it->e) != AE_IFDIR)
-		return trouble(ex, it->raw, "the root can only be a directory",
-		    0);
+		return trouble(ex, it->raw, N_("the root can only be a "
+		    "directory"), 0);
 	return dir_meta(ex, it, ex->root);
 }
 
@@ -1032,7 +1033,7 @@ one_entry(struct ex *ex, struct archive_entry *e)
 	it.e = e;
 	if ((it.raw = archive_entry_pathname(e)) == NULL &&
 	    (it.raw = archive_entry_pathname_utf8(e)) == NULL)
-		return trouble(ex, "?", "entry without a name", 0) < 0 ?
+		return trouble(ex, "?", N_("entry without a name"), 0) < 0 ?
 		    -1 : 0;
 	if ((it.path = extract_clean_path(it.raw, &why)) == NULL)
 		return (why == NULL ? nomem(ex) : trouble(ex, it.raw, why,
@@ -1046,13 +1047,13 @@ one_entry(struct ex *ex, struct archive_entry *e)
 	else {
 		switch (archive_entry_filetype(e)) {
 		case AE_IFSOCK:
-			r = trouble(ex, it.raw, "socket skipped", 0);
+			r = trouble(ex, it.raw, N_("socket skipped"), 0);
 			goto done;
 		case AE_IFCHR:
 		case AE_IFBLK:
 			if (!ex->opts.devices) {
 				r = trouble(ex, it.raw,
-				    "device node skipped (not root)", 0);
+				    N_("device node skipped (not root)"), 0);
 				goto done;
 			}
 			break;
@@ -1062,7 +1063,7 @@ one_entry(struct ex *ex, struct archive_entry *e)
 		case AE_IFIFO:
 			break;
 		default:
-			r = trouble(ex, it.raw, "unknown file type", 0);
+			r = trouble(ex, it.raw, N_("unknown file type"), 0);
 			goto done;
 		}
 		if ((it.pdir = parent_of(ex, it.rel, true, &it.name, &why)) ==
@@ -1108,13 +1109,13 @@ fix_dir(struct ex *ex, struct dir_fix *d)
 			/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
 			return trouble(ex, d->path, why, errno);
 		if ((fd = openat(pdir, name, DIR_FLAGS)) == -1)
-			return trouble(ex, d->path, "cannot open directory",
+			return trouble(ex, d->path, N_("cannot open directory"),
 			    errno);
 	}
 	if (fchmod(fd, d->mode) == -1)
-		r = trouble(ex, d->path, "cannot set mode", errno);
+		r = trouble(ex, d->path, N_("cannot set mode"), errno);
 	if (r >= 0 && d->kind == DIR_EXPLICIT && futimens(fd, d->ts) == -1)
-		r = trouble(ex, d->path, "cannot set times", errno);
+		r = trouble(ex, d->path, N_("cannot set times"), errno);
 	if (fd != ex->root)
 		close(fd);
 	return r;

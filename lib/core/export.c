@@ -14,6 +14,7 @@
 
 #include "core/export.h"
 #include "core/manifest.h"
+#include "core/nls.h"
 
 static const char *
 mtree_type(char t)
@@ -87,7 +88,7 @@ put_xxhsum(FILE *out, const struct manifest_record *r,
 		return 0;
 	/* xxhsum reads a name up to the end of its line. */
 	if (strchr(r->path, '\n') != NULL) {
-		ops->skip(ops->arg, r->path, "a newline in the name");
+		ops->skip(ops->arg, r->path, N_("a newline in the name"));
 		return 0;
 	}
 	hash_hex(r->hash, hex);

@@ -38,6 +38,7 @@
 #include "core/jail.h"
 #include "core/manifest.h"
 #include "core/meta.h"
+#include "core/nls.h"
 #include "core/record.h"
 #include "core/run.h"
 #include "core/scan.h"
@@ -1193,7 +1194,7 @@ template_store(struct template *t, const struct jail_create_opts *o,
 		 */
 		say(ops, JE_TEMPLATE, r == -1 ? errno : 0, NULL, t->path,
 		    r == -1 ? (err[0] ? err : NULL) :
-		    "some entries cannot be unpacked safely");
+		    N_("some entries cannot be unpacked safely"));
 		(void)remove_any(sfd, part);
 		goto out;
 	}
@@ -2001,7 +2002,7 @@ jail_create(const char *template, const char *const *jails, size_t n,
 	for (i = 0; i < n; i++)
 		if (jail_inside(jails[i], template)) {
 			say(ops, JE_TEMPLATE, 0, jails[i], template,
-			    "a jail would be inside it");
+			    N_("a jail would be inside it"));
 			return -1;
 		}
 	if ((cj.v = calloc(n, sizeof(*cj.v))) == NULL) {

@@ -16,6 +16,7 @@
 
 #include "core/afile.h"
 #include "core/manifest.h"
+#include "core/nls.h"
 
 #define HEADER		"#xcpm 1\n"
 #define FIELDS		"#fields type mode uid gid size mtime xxh128 " \
@@ -391,7 +392,7 @@ manifest_open(struct manifest_reader *r, FILE *fp)
 		return -1;	/* a read error is not a verdict on the content */
 	if (n != (ssize_t)strlen(HEADER) || memcmp(line, HEADER, (size_t)n) !=
 	    0)
-		return bad(r, "not an xcpm version 1 manifest");
+		return bad(r, N_("not an xcpm version 1 manifest"));
 	hash_update(&r->h, line, (size_t)n);
 	return 0;
 }
@@ -407,7 +408,7 @@ manifest_open_header(struct manifest_reader *r, FILE *fp, const char *line,
 	r->line = 1;
 	hash_update(&r->h, line, n);
 	if (n != strlen(HEADER) || memcmp(line, HEADER, n) != 0)
-		return bad(r, "not an xcpm version 1 manifest");
+		return bad(r, N_("not an xcpm version 1 manifest"));
 	return 0;
 }
 
@@ -495,15 +496,15 @@ trailer(struct manifest_reader *r, const char *line)
 	if (sscanf(line, TRAILER "records=%llu xxh128=%32[0-9a-f]%n", &n,
 	    hex, &used) != 2 || line[used] != '\0' ||
 	    strlen(hex) != HASH_HEX_LEN || hash_parse(hex, want) == -1)
-		return bad(r, "malformed #end line");
+		return bad(r, N_("malformed #end line"));
 	if (n != r->records)
-		return bad(r, "record count does not match the #end line");
+		return bad(r, N_("record count does not match the #end line"));
 	if (memcmp(v, want, HASH_LEN) != 0)
-		return bad(r, "checksum does not match the #end line");
+		return bad(r, N_("checksum does not match the #end line"));
 	if (r->pos == r->end && fill(r) == -1)
 		return -1;
 	if (r->pos != r->end)
-		return bad(r, "data after the #end line");
+		return bad(r, N_("data after the #end line"));
 	r->done = true;
 	return 0;
 }
@@ -523,10 +524,11 @@ manifest_next(struct manifest_reader *r, struct manifest_record *rec)
 		if ((n = next_line(r, &line)) == -1)
 			return -1;
 		if (n == 0)
-			return bad(r, "no #end line: the manifest is truncated");
+			return bad(r, N_("no #end line: the manifest is "
+			    "truncated"));
 		if (n == -2)
-			return bad(r, "last line cut short: the manifest is "
-			    "truncated");
+			return bad(r, N_("last line cut short: the manifest "
+			    "is truncated"));
 		/* The trailer is not part of what it hashes. */
 		if (strncmp(line, TRAILER, strlen(TRAILER)) == 0) {
 			line[n - 1] = '\0';
@@ -541,67 +543,67 @@ manifest_next(struct manifest_reader *r, struct manifest_record *rec)
 	for (i = 0, p = line; i < 9; i++) {
 		f[i] = p;
 		if ((p = memchr(p, '\t', (size_t)(e - p))) == NULL)
-			return bad(r, "too few fields");
+			return bad(r, N_("too few fields"));
 		*p++ = '\0';
 	}
 	f[9] = p;
 	if (memchr(p, '\t', (size_t)(e - p)) != NULL)
-		return bad(r, "too many fields");
+		return bad(r, N_("too many fields"));
 	f[10] = e + 1;
 	for (i = 0; i < 10; i++)
 		len[i] = (size_t)(f[i + 1] - f[i] - 1);
 	memset(rec, 0, sizeof(*rec));
 	if (len[0] != 1 || f[0][0] == '\0' || strchr("fdlhpscb", f[0][0]) ==
 	    NULL)
-		return bad(r, "unknown type");
+		return bad(r, N_("unknown type"));
 	rec->type = f[0][0];
 	if (len[1] != 4)
-		return bad(r, "bad mode");
+		return bad(r, N_("bad mode"));
 	for (i = 0; i < 4; i++) {
 		if (f[1][i] < '0' || f[1][i] > '7')
-			return bad(r, "bad mode");
+			return bad(r, N_("bad mode"));
 		rec->mode = rec->mode << 3 | (mode_t)(f[1][i] - '0');
 	}
 	if (number(f[2], len[2], UINT32_MAX, &v) == -1)
-		return bad(r, "bad uid");
+		return bad(r, N_("bad uid"));
 	rec->uid = (uid_t)v;
 	if (number(f[3], len[3], UINT32_MAX, &v) == -1)
-		return bad(r, "bad gid");
+		return bad(r, N_("bad gid"));
 	rec->gid = (gid_t)v;
 	if (number(f[4], len[4], UINT64_MAX, &rec->size) == -1)
-		return bad(r, "bad size");
+		return bad(r, N_("bad size"));
 	p = f[5];
 	if ((dot = memchr(p, '.', len[5])) == NULL ||
 	    f[6] - 1 - (dot + 1) != 9 ||
 	    number(dot + 1, 9, 999999999, &ns) == -1)
-		return bad(r, "bad mtime");
+		return bad(r, N_("bad mtime"));
 	if (*p == '-') {
 		if (number(p + 1, (size_t)(dot - p - 1), INT64_MAX, &v) == -1)
-			return bad(r, "bad mtime");
+			return bad(r, N_("bad mtime"));
 		rec->mtime.tv_sec = -(time_t)v;
 	} else {
 		if (number(p, (size_t)(dot - p), INT64_MAX, &v) == -1)
-			return bad(r, "bad mtime");
+			return bad(r, N_("bad mtime"));
 		rec->mtime.tv_sec = (time_t)v;
 	}
 	rec->mtime.tv_nsec = (long)ns;
 	if (len[6] != 1 || f[6][0] != '-') {
 		if (len[6] != HASH_HEX_LEN || hash_parse(f[6], rec->hash) == -1)
-			return bad(r, "bad xxh128");
+			return bad(r, N_("bad xxh128"));
 		rec->has_hash = true;
 	}
 	if (len[7] == 0 || len[7] >= sizeof(r->strategy) ||
 	    memchr(f[7], '\0', len[7]) != NULL)
-		return bad(r, "bad strategy");
+		return bad(r, N_("bad strategy"));
 	memcpy(r->strategy, f[7], len[7] + 1);
 	rec->strategy = r->strategy;
 	if (len[8] != 1 || f[8][0] != '-') {
 		if (take(&r->target, &r->target_alloc, f[8], len[8]) == -1)
-			return bad(r, "bad escape in target");
+			return bad(r, N_("bad escape in target"));
 		rec->target = r->target;
 	}
 	if (len[9] == 0 || take(&r->path, &r->path_alloc, f[9], len[9]) == -1)
-		return bad(r, "bad path");
+		return bad(r, N_("bad path"));
 	rec->path = r->path;
 	r->records++;
 	return 1;

@@ -24,6 +24,7 @@
 #include "core/hashq.h"
 #include "core/inomap.h"
 #include "core/manifest.h"
+#include "core/nls.h"
 #include "core/scan.h"
 #include "core/verify.h"
 
@@ -154,9 +155,9 @@ source_next(struct source *s)
 		return 0;
 	}
 	if (strcmp(rec.path, ".") != 0 && strncmp(rec.path, "./", 2) != 0)
-		return bad(s, "path does not start with \"./\"", s->r.line);
+		return bad(s, N_("path does not start with \"./\""), s->r.line);
 	if (s->prev != NULL && scan_pathcmp(s->prev, rec.path) >= 0)
-		return bad(s, "records are not in walk order", s->r.line);
+		return bad(s, N_("records are not in walk order"), s->r.line);
 	if (strcmp(rec.path, ".") == 0)
 		s->has_root = true;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -410,7 +411,7 @@ load_mtree(struct source *s, FILE *fp, const char *first, size_t len)
 	in.first = first;
 	in.first_len = len;
 	if (archive_read_open(a, &in, NULL, spec_read, NULL) != ARCHIVE_OK) {
-		bad(s, "neither an xcpm manifest nor an mtree spec", 1);
+		bad(s, N_("neither an xcpm manifest nor an mtree spec"), 1);
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
@@ -438,7 +439,7 @@ load_mtree(struct source *s, FILE *fp, const char *first, size_t len)
 		s->why = archive_error_string(a) ? strdup(archive_error_string(
 		    a)) : NULL;
 		if (s->why == NULL)
-			s->why = "invalid mtree spec";
+			s->why = N_("invalid mtree spec");
 		s->line = 0;
 		errno = EINVAL;
 		goto out;
@@ -490,7 +491,7 @@ source_open(struct source *s, FILE *fp)
 		free(line);
 		if (ferror(fp))
 			return -1;
-		return bad(s, "empty manifest", 1);
+		return bad(s, N_("empty manifest"), 1);
 	}
 	if (strcmp(line, "#xcpm 1\n") == 0) {
 		s->xcpm = true;
