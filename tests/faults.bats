@@ -73,14 +73,20 @@ _heal() {
 	mv "$1/sub/EIO-open" "$1/sub/open"
 }
 
-# _kill_at SYSCALL N CMD...: run CMD, killed by SIGKILL when one of its
-# threads enters its N-th SYSCALL (strace counts per thread); status 137
-# proves it was.
+# _kill_at [-P PATH] SYSCALL N CMD...: run CMD, killed by SIGKILL when one
+# of its threads enters its N-th SYSCALL (strace counts per thread); with
+# -P, only the calls on PATH count (named, or through a descriptor open on
+# it).  Status 137 proves it was.
 _kill_at() {
+	local on=()
+	if [[ $1 == -P ]]; then
+		on=(-P "$2")
+		shift 2
+	fi
 	local sc=$1 n=$2
 	shift 2
 	command -v strace >/dev/null || skip_or_fail "strace not installed"
-	traced -f -qq -o /dev/null -e trace="$sc" \
+	traced -f -qq -o /dev/null "${on[@]}" -e trace="$sc" \
 		-e inject="$sc:signal=KILL:when=$n" "$@"
 }
 
@@ -315,11 +321,18 @@ _tree() {
 	mount_fs xfs 400M
 	_tree "$MNT/tpl"
 	mkdir "$MNT/jails"
-	local before point sc n
+	local before point sc n on
 	before=$(_sums "$MNT/tpl")
-	for point in ioctl:6 renameat2:1 syncfs:1 renameat2:2; do
-		sc=${point%:*} n=${point#*:}
-		run _kill_at "$sc" "$n" "$JAILCLONE" create -j1 "$MNT/tpl" "$MNT/jails/j1"
+	# The tree is copied on a thread of its own, the jail renamed on the
+	# main one: each counts its renameat2 calls from 1, so the jail's
+	# rename is picked as the first on the jails' directory.
+	for point in ioctl:6 renameat2:1 syncfs:1 jails/renameat2:1; do
+		sc=${point%:*} n=${point#*:} on=()
+		if [[ $sc == jails/* ]]; then
+			sc=${sc#jails/}
+			on=(-P "$MNT/jails")
+		fi
+		run _kill_at "${on[@]}" "$sc" "$n" "$JAILCLONE" create -j1 "$MNT/tpl" "$MNT/jails/j1"
 		[[ $status -eq 137 ]] || fail "$point: not killed (status $status): $output"
 		assert_file_not_exists "$MNT/jails/j1"
 		run --separate-stderr "$JAILCLONE" create "$MNT/tpl" "$MNT/jails/j1"
