@@ -636,6 +636,8 @@ defer_file(struct run *r, const struct node *n)
 	f = &b->f[b->nf];
 	f->n = *n;
 	f->spath = b->slen;
+	/* sl > 0, so strs was allocated just above. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 	memcpy(b->strs + b->slen, n->spath, sl);
 	f->dpath = b->slen + sl;
 	memcpy(b->strs + b->slen + sl, n->dpath, dl);
