@@ -25,7 +25,8 @@ _jailclone_files()
     local kind=-f
     [[ ${1-} == -d ]] && kind=-d
     compopt -o filenames 2>/dev/null
-    mapfile -t COMPREPLY < <(compgen "$kind" -- "$cur")
+    # Added to the replies, as _filedir does.
+    mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen "$kind" -- "$cur")
 }
 
 # _jailclone_opts COMMAND: the options that COMMAND takes.
@@ -79,6 +80,7 @@ _jailclone()
     if declare -F _init_completion >/dev/null 2>&1; then
         _init_completion -s || return
     else
+        COMPREPLY=()
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
         cur=${COMP_WORDS[COMP_CWORD]}

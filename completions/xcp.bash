@@ -28,7 +28,8 @@ _xcp_files()
     local kind=-f
     [[ ${1-} == -d ]] && kind=-d
     compopt -o filenames 2>/dev/null
-    mapfile -t COMPREPLY < <(compgen "$kind" -- "$cur")
+    # Added to the replies, as _filedir does.
+    mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen "$kind" -- "$cur")
 }
 
 # _xcp_attr_list: complete a comma separated list of attribute names.
@@ -61,6 +62,7 @@ _xcp()
     if declare -F _init_completion >/dev/null 2>&1; then
         _init_completion -s || return
     else
+        COMPREPLY=()
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
         cur=${COMP_WORDS[COMP_CWORD]}

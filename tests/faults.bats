@@ -320,7 +320,7 @@ _tree() {
 	mount_fs xfs 400M
 	_tree "$MNT/tpl"
 	mkdir "$MNT/jails"
-	local before point sc n
+	local before point sc n on
 	before=$(_sums "$MNT/tpl")
 	for point in ioctl:6 renameat2:1 syncfs:1 renameat2@j1:1; do
 		sc=${point%:*} n=${point#*:}

@@ -80,3 +80,16 @@ setup() {
 	assert_line 'create'
 	assert_line --partial 'hardlink'
 }
+
+@test "the xsync bash completion completes commands, with the files that match, and --format values" {
+	mkdir "$T/snaps"
+	cd "$T"
+	run bash -c '
+		source "$1"
+		COMP_WORDS=(xsync sn); COMP_CWORD=1; _xsync
+		printf "%s\n" "${COMPREPLY[@]}"
+		COMP_WORDS=(xsync export --format=x); COMP_CWORD=2; _xsync
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$SRCDIR/completions/xsync.bash"
+	assert_success
+	assert_output "$(printf '%s\n' snapshot snaps xxhsum)"
+}
