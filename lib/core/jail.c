@@ -74,6 +74,26 @@ static const char *const kind_names[] = {
 	[JAIL_TEMPLATE_ARCHIVE] = "archive",
 };
 
+/*
+ * The array v of *alloc elements of size bytes, n of them used, with room
+ * for one more: the same, or grown (to first, then twice as many).
+ * Returns it, or NULL with errno ENOMEM and v and *alloc as they were.
+ */
+static void *
+grow(void *v, size_t *alloc, size_t n, size_t size, size_t first)
+{
+	void *nv;
+	size_t na;
+
+	if (n < *alloc)
+		return v;
+	na = *alloc ? 2 * *alloc : first;
+	if ((nv = reallocarray(v, na, size)) == NULL)
+		return NULL;
+	*alloc = na;
+	return nv;
+}
+
 const char *
 jail_mode_name(enum jail_mode m)
 {
@@ -2447,15 +2467,10 @@ static int
 add_extent(struct measuring *m, uint64_t phys, uint64_t len)
 {
 	struct extent *nv;
-	size_t na;
 
-	if (m->next == m->aext) {
-		na = m->aext ? 2 * m->aext : 4096;
-		if ((nv = reallocarray(m->ext, na, sizeof(*nv))) == NULL)
-			return -1;
-		m->ext = nv;
-		m->aext = na;
-	}
+	if ((nv = grow(m->ext, &m->aext, m->next, sizeof(*nv), 4096)) == NULL)
+		return -1;
+	m->ext = nv;
 	m->ext[m->next].phys = phys;
 	m->ext[m->next].len = len;
 	m->next++;
@@ -2525,7 +2540,7 @@ measure_dir(struct measuring *m, int *fdp, uint64_t mnt, int depth)
 	int fd = *fdp;
 	struct linked *nv;
 	uint64_t excl, shared;
-	size_t i, na;
+	size_t i;
 	int sub;
 
 	if (walk_list(fd, &d) == -1) {
@@ -2586,16 +2601,12 @@ measure_dir(struct measuring *m, int *fdp, uint64_t mnt, int depth)
 			m->u->shared += shared;
 			continue;
 		}
-		if (m->nln == m->aln) {
-			na = m->aln ? 2 * m->aln : 256;
-			if ((nv = reallocarray(m->ln, na, sizeof(*nv))) ==
-			    NULL) {
-				m->err = ENOMEM;
-				break;
-			}
-			m->ln = nv;
-			m->aln = na;
+		if ((nv = grow(m->ln, &m->aln, m->nln, sizeof(*nv),
+		    256)) == NULL) {
+			m->err = ENOMEM;
+			break;
 		}
+		m->ln = nv;
 		m->ln[m->nln].dev = st.st_dev;
 		m->ln[m->nln].ino = st.st_ino;
 		m->ln[m->nln].nlink = st.st_nlink;
@@ -2908,15 +2919,10 @@ static int
 pathset_add(struct pathset *s, const char *p)
 {
 	char **nv;
-	size_t na;
 
-	if (s->n == s->alloc) {
-		na = s->alloc ? 2 * s->alloc : 64;
-		if ((nv = reallocarray(s->v, na, sizeof(*nv))) == NULL)
-			return -1;
-		s->v = nv;
-		s->alloc = na;
-	}
+	if ((nv = grow(s->v, &s->alloc, s->n, sizeof(*nv), 64)) == NULL)
+		return -1;
+	s->v = nv;
 	if ((s->v[s->n] = strdup(p)) == NULL)
 		return -1;
 	s->n++;
@@ -2992,12 +2998,9 @@ out_add(struct updating *u, const struct manifest_record *r,
 {
 	struct held *nv;
 
-	if (u->nout == u->aout) {
-		u->aout = u->aout ? 2 * u->aout : 1024;
-		if ((nv = reallocarray(u->out, u->aout, sizeof(*nv))) == NULL)
-			return -1;
-		u->out = nv;
-	}
+	if ((nv = grow(u->out, &u->aout, u->nout, sizeof(*nv), 1024)) == NULL)
+		return -1;
+	u->out = nv;
 	if (held_fill(&u->out[u->nout], r) == -1)
 		return -1;
 	if (strategy != NULL)
