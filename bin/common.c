@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "meter.h"
 #include "core/manifest.h"
 
 static const char *progname = "xcp";
@@ -248,6 +249,7 @@ common_warn(int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	meter_hold();
 	fflush(stdout);
 	fprintf(stderr, "%s: ", progname);
 	if (fmt != NULL) {
@@ -258,6 +260,7 @@ common_warn(int err, const char *fmt, ...)
 	if (err != 0)
 		fprintf(stderr, fmt != NULL ? ": %s" : "%s", strerror(err));
 	fputc('\n', stderr);
+	meter_release();
 }
 
 int

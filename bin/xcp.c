@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "meter.h"
 #include "core/policy.h"
+#include "core/progress.h"
 #include "core/record.h"
 #include "core/run.h"
 #include "core/scribe.h"
@@ -32,6 +34,8 @@ enum {
 	OPT_NO_PRESERVE,
 	OPT_PARENTS,
 	OPT_PRESERVE,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 	OPT_REFLINK,
 	OPT_REMOVE_DESTINATION,
 	OPT_SPARSE,
@@ -56,10 +60,12 @@ static const struct option longopts[] = {
 	{ "no-clobber", no_argument, NULL, 'n' },
 	{ "no-dereference", no_argument, NULL, 'P' },
 	{ "no-preserve", required_argument, NULL, OPT_NO_PRESERVE },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "no-target-directory", no_argument, NULL, 'T' },
 	{ "one-file-system", no_argument, NULL, 'x' },
 	{ "parents", no_argument, NULL, OPT_PARENTS },
 	{ "preserve", optional_argument, NULL, OPT_PRESERVE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "recursive", no_argument, NULL, 'R' },
 	{ "reflink", optional_argument, NULL, OPT_REFLINK },
 	{ "remove-destination", no_argument, NULL, OPT_REMOVE_DESTINATION },
@@ -209,6 +215,9 @@ usage(void)
 "                                 links, xattr, all\n"
 "      --no-preserve=ATTR_LIST  do not keep these attributes\n"
 "      --parents                append the source path to DIRECTORY\n"
+"      --progress               show the progress line from the start and\n"
+"                                 keep its last state (on a terminal)\n"
+"      --no-progress            no progress line\n"
 "  -R, -r, --recursive          copy directories recursively\n"
 "      --reflink[=WHEN]         when to clone: auto (default), always, "
 "never\n"
@@ -379,19 +388,21 @@ record(void *arg, const struct record *rec)
 	}
 	if ((!x->verbose && !x->debug) || rec->quiet || rec->post)
 		return;
+	meter_hold();
 	if (rec->depth < 0) {
 		/* --parents prints the directories it makes unquoted. */
 		printf("%s -> %s\n", rec->src, rec->dst);
-		return;
+	} else {
+		printf("%s -> %s", common_quote(rec->src),
+		    common_quote(rec->dst));
+		if (rec->backup != NULL)
+			printf(_(" (backup: %s)"), common_quote(rec->backup));
+		if (x->debug)
+			printf(_(" (strategy: %s)"),
+			    policy_strategy_name(rec->strategy));
+		putchar('\n');
 	}
-	printf("%s -> %s", common_quote(rec->src), common_quote(rec->dst));
-	if (rec->backup != NULL) {
-		printf(_(" (backup: %s)"), common_quote(rec->backup));
-	}
-	if (x->debug)
-		printf(_(" (strategy: %s)"),
-		    policy_strategy_name(rec->strategy));
-	putchar('\n');
+	meter_release();
 }
 
 static void
@@ -437,8 +448,11 @@ removed(void *arg, const char *path)
 {
 	struct xcp *x = arg;
 
-	if (x->verbose)
+	if (x->verbose) {
+		meter_hold();
 		printf(_("removed %s\n"), common_quote(path));
+		meter_release();
+	}
 }
 
 static bool
@@ -449,16 +463,14 @@ ask(void *arg, const char *dst)
 	bool yes;
 
 	(void)arg;
+	meter_hold();
 	fflush(stdout);
 	fprintf(stderr, _("%s: overwrite %s? "), common_progname(),
 	    common_quote(dst));
-	if (getline(&line, &len, stdin) == -1) {
-		free(line);
-		return false;
-	}
 	/* The locale's yes (y, or j in German): the question is translated. */
-	yes = rpmatch(line) == 1;
+	yes = getline(&line, &len, stdin) != -1 && rpmatch(line) == 1;
 	free(line);
+	meter_release();
 	return yes;
 }
 
@@ -498,6 +510,17 @@ given_before(char **argv, int i)
 	return false;
 }
 
+/* Without -R, the progress scan counts the operands alone. */
+static bool
+top_only(void *arg, size_t which, const char *rel, bool dir)
+{
+	(void)arg;
+	(void)which;
+	(void)rel;
+	(void)dir;
+	return false;
+}
+
 static bool
 is_dir(const char *path, int *err)
 {
@@ -521,6 +544,9 @@ main(int argc, char *argv[])
 	const char *target = NULL, *suffix = NULL, *vc = NULL;
 	const char *manifest = NULL;
 	struct scribe_ops sops;
+	struct progress prog;
+	struct progress_scan scan;
+	enum meter_mode meter = METER_AUTO;
 	bool no_target = false, strip = false, deref_set = false;
 	bool make_backups = false, sparse_set = false, hard = false;
 	bool sym = false, last_is_dir;
@@ -635,6 +661,12 @@ main(int argc, char *argv[])
 			drop |= (unsigned)n;
 			if (n & PRESERVE_MODE)
 				pol->default_mode = true;
+			break;
+		case OPT_PROGRESS:
+			meter = METER_ON;
+			break;
+		case OPT_NO_PROGRESS:
+			meter = METER_OFF;
 			break;
 		case OPT_PARENTS:
 			x.parents = true;
@@ -767,6 +799,16 @@ main(int argc, char *argv[])
 		if ((x.scribe = scribe_open(manifest, 0, &sops)) == NULL)
 			err(1, _("cannot create %s"), common_quote(manifest));
 	}
+	progress_init(&prog);
+	pol->progress = &prog;
+	memset(&scan, 0, sizeof(scan));
+	scan.paths = (const char *const *)argv;
+	scan.npaths = target == NULL ? 1 : (size_t)argc;
+	scan.follow_top = pol->deref != DEREF_NEVER;
+	scan.follow = pol->deref == DEREF_ALWAYS;
+	scan.one_fs = pol->one_file_system;
+	scan.keep = pol->recursive ? NULL : top_only;
+	meter_start(&prog, meter, &scan);
 	if (run_init(&run, pol, &ops) == -1)
 		err(1, NULL);
 	if (target == NULL) {
@@ -797,6 +839,7 @@ main(int argc, char *argv[])
 		}
 	}
 	run_free(&run);
+	meter_stop();
 	if (x.scribe != NULL) {
 		if (x.scribe_failed)
 			scribe_abort(x.scribe);

@@ -14,6 +14,7 @@
 #include "core/policy.h"
 
 struct hash;
+struct progress;
 
 /* One data transfer from src_fd to dst_fd, both positioned at offset 0. */
 struct xfer {
@@ -24,6 +25,7 @@ struct xfer {
 	bool		 pseudo;	/* procfs/sysfs-like: size means nothing */
 	enum sparse_when sparse_mode;
 	struct hash	*hash;		/* bytecopy: hash what is read */
+	struct progress	*progress;	/* given every byte added to bytes */
 	off_t		 hashed;	/* how far the hash has got */
 	/* Out: */
 	bool		 wrote;		/* something reached dst: no fallback */

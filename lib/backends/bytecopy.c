@@ -18,6 +18,7 @@
 
 #include "backends/backend.h"
 #include "core/hash.h"
+#include "core/progress.h"
 
 #define BUF_SIZE	(1024 * 1024)
 #define SEND_CHUNK	((size_t)1 << 30)
@@ -131,6 +132,7 @@ send_range(struct xfer *x, off_t *pos, off_t end, off_t *eof)
 		}
 		x->wrote = true;
 		x->bytes += (uint64_t)n;
+		progress_bytes(x->progress, (uint64_t)n);
 	}
 	return 0;
 }
@@ -215,6 +217,7 @@ read_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 		}
 		pos += r;
 		x->bytes += (uint64_t)r;
+		progress_bytes(x->progress, (uint64_t)r);
 	}
 	return 0;
 }

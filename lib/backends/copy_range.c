@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "backends/backend.h"
+#include "core/progress.h"
 
 #define CHUNK	((size_t)1 << 30)
 
@@ -48,6 +49,7 @@ copy_range_range(struct xfer *x, off_t start, off_t end, off_t *eof)
 		}
 		x->wrote = true;
 		x->bytes += (uint64_t)n;
+		progress_bytes(x->progress, (uint64_t)n);
 		/*
 		 * As much as stat said, when reading to the end: taken as the
 		 * whole file, which saves the call that would return 0.

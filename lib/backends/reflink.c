@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 
 #include "backends/backend.h"
+#include "core/progress.h"
 
 static int
 reflink_data(struct xfer *x)
@@ -27,6 +28,7 @@ reflink_data(struct xfer *x)
 	/* The clone is complete or nothing happened: it is all-or-nothing. */
 	x->wrote = true;
 	x->bytes = x->size > 0 ? (uint64_t)x->size : 0;
+	progress_bytes(x->progress, x->bytes);
 	return 0;
 }
 

@@ -33,6 +33,7 @@
 #include "core/meta.h"
 #include "core/mirror.h"
 #include "core/pool.h"
+#include "core/progress.h"
 #include "core/probe.h"
 #include "core/record.h"
 #include "core/transfer.h"
@@ -217,6 +218,10 @@ item(struct mirror *m, const char *path, char update, char type,
 {
 	struct mirror_item it;
 
+	if (update != '*')
+		progress_entry(m->o.data.progress, type == 'd',
+		    st != NULL && S_ISREG(st->st_mode) && st->st_size > 0 ?
+		    (uint64_t)st->st_size : 0, bytes);
 	if (update == '.' && flags == 0 && !m->o.all_items)
 		return;
 	it.path = path;

@@ -7,6 +7,9 @@
 #define POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+struct progress;
 
 /* Ways to move one entry's data, in the planner's order of preference. */
 enum strategy {
@@ -99,6 +102,8 @@ struct policy {
 	size_t		 nshared;
 	const char *const *private;
 	size_t		 nprivate;
+	/* Counters to bump as data moves and entries are done, or NULL. */
+	struct progress	*progress;
 };
 
 /* Fill a policy with cp's defaults (no options given). */

@@ -30,6 +30,7 @@
 #include "core/meta.h"
 #include "core/plan.h"
 #include "core/pool.h"
+#include "core/progress.h"
 #include "core/record.h"
 #include "core/run.h"
 #include "core/transfer.h"
@@ -177,6 +178,9 @@ emit_full(struct run *r, const struct node *n, enum strategy s,
 	struct record rec;
 	struct stat st;
 
+	progress_entry(r->pol->progress, S_ISDIR(n->st.st_mode),
+	    S_ISREG(n->st.st_mode) && n->st.st_size > 0 ?
+	    (uint64_t)n->st.st_size : 0, bytes);
 	if (r->ops.record == NULL)
 		goto out;
 	memset(&rec, 0, sizeof(rec));

@@ -42,6 +42,7 @@ transfer_data(const struct policy *pol, struct caps *c, struct transfer *t)
 		x.sparse = plan_sparse(pd.size, pd.blocks);
 		x.pseudo = pd.pseudo;
 		x.sparse_mode = pol->sparse;
+		x.progress = pol->progress;
 		/* A manifest takes the hash of the data read anyway. */
 		if (t->want_hash && plan[i] == STRATEGY_BYTECOPY &&
 		    hash_init(&h) == 0)
