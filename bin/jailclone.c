@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,8 +17,10 @@
 #include <string.h>
 
 #include "common.h"
+#include "meter.h"
 #include "core/jail.h"
 #include "core/manifest.h"
+#include "core/progress.h"
 #include "core/verify.h"
 
 /* Exit statuses (jailclone(1), EXIT STATUS). */
@@ -60,7 +64,9 @@ enum {
 	OPT_HELP,
 	OPT_HOSTNAME,
 	OPT_JSON,
+	OPT_NO_PROGRESS,
 	OPT_PRIVATE,
+	OPT_PROGRESS,
 	OPT_SET,
 	OPT_SHARED,
 	OPT_STORE,
@@ -115,7 +121,9 @@ static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "mode", required_argument, NULL, 'm' },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "private", required_argument, NULL, OPT_PRIVATE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "shared", required_argument, NULL, OPT_SHARED },
 	{ "store", required_argument, NULL, OPT_STORE },
@@ -138,6 +146,7 @@ struct opts {
 	bool		 json;
 	bool		 human;
 	bool		 verbose;
+	enum meter_mode	 meter;
 };
 
 /* The subcommands that take an option, each between spaces. */
@@ -147,6 +156,7 @@ takes(int ch)
 	switch (ch) {
 	case 'm': case OPT_SHARED: case OPT_PRIVATE:
 	case OPT_HOSTNAME: case OPT_SET: case OPT_COPY_IN:
+	case OPT_PROGRESS: case OPT_NO_PROGRESS:
 		return " create ";
 	case OPT_STORE:
 		return " create update ";
@@ -323,6 +333,12 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_WAIT:
 			o->c.wait = true;
 			break;
+		case OPT_PROGRESS:
+			o->meter = METER_ON;
+			break;
+		case OPT_NO_PROGRESS:
+			o->meter = METER_OFF;
+			break;
 		}
 	}
 	if (o->hostname_text != NULL)
@@ -482,12 +498,13 @@ done(void *arg, const char *jail, enum jail_mode mode)
 	if (!verbose)
 		return;
 	pthread_mutex_lock(&out_lock);
+	meter_hold();
 	if (strcmp(what, "create") == 0)
 		printf(_("created %s (%s)\n"), common_quote(jail),
 		    jail_mode_name(mode));
 	else
 		printf(_("destroyed %s\n"), common_quote(jail));
-	fflush(stdout);
+	meter_release();
 	pthread_mutex_unlock(&out_lock);
 }
 
@@ -495,6 +512,9 @@ static int
 cmd_create(int argc, char **argv)
 {
 	struct jail_ops ops = { report, done, (void *)"create" };
+	struct progress *prog;
+	struct progress_scan scan;
+	struct stat st;
 	struct opts o;
 	int rc;
 
@@ -502,8 +522,24 @@ cmd_create(int argc, char **argv)
 	need(argc, 2);
 	distinct(argv + optind + 1, argc - optind - 1);
 	verbose = o.verbose;
+	/*
+	 * The meter counts a directory template once for each jail; an
+	 * archive's size says nothing of what it unpacks to.
+	 */
+	prog = progress_new();
+	memset(&scan, 0, sizeof(scan));
+	scan.paths = (const char *const *)argv + optind;
+	scan.npaths = 1;
+	scan.follow_top = true;
+	scan.times = (unsigned)(argc - optind - 1);
+	o.c.progress = prog;
+	if (prog != NULL)
+		meter_start(prog, o.meter, stat(argv[optind], &st) == 0 &&
+		    S_ISDIR(st.st_mode) ? &scan : NULL);
 	rc = jail_create(argv[optind], (const char *const *)argv + optind + 1,
 	    (size_t)(argc - optind - 1), &o.c, &ops);
+	meter_stop();
+	progress_delete(prog);
 	opts_free(&o);
 	return rc == 0 ? JC_OK : rc > 0 ? JC_FAILED : JC_TEMPLATE;
 }

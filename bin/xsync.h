@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "meter.h"
+#include "core/progress.h"
+
 struct filter;
 struct mirror_item;
 struct mirror_event;
@@ -48,6 +51,7 @@ struct xsync_view {
 	bool		 quiet;
 	bool		 progress;	/* --progress */
 	bool		 progress2;	/* --info=progress2 */
+	bool		 no_meter;	/* --no-progress */
 	bool		 errors;	/* exit 23 */
 	bool		 vanished;	/* exit 24 */
 	unsigned	 xfers;
@@ -55,6 +59,27 @@ struct xsync_view {
 	struct timespec	 start;
 	const struct mirror_stats *st;
 };
+
+/*
+ * The progress meter of a mirror or a snapshot: its scan counts the
+ * sources less what the filter excludes.
+ */
+struct xsync_meter {
+	struct progress	 prog;
+	struct progress_scan scan;
+	const struct filter *filter;	/* or NULL */
+};
+
+/*
+ * Start the meter in mode over the sources srcs (n of them; each one's
+ * contents when it ends in "/", as the mirror takes them).  The struct
+ * and srcs must live until meter_stop.
+ */
+void	xsync_meter_start(struct xsync_meter *, enum meter_mode,
+	    const char *const *, size_t, const struct filter *, bool one_fs);
+
+/* The meter's mode for a view: off when the view shows progress itself. */
+enum meter_mode xsync_meter_mode(const struct xsync_view *);
 
 /* mirror_ops callbacks; the argument is a struct xsync_view. */
 void	xsync_view_item(void *, const struct mirror_item *);

@@ -32,6 +32,7 @@ enum {
 	OPT_LINK_DEST,
 	OPT_REFLINK_DEST,
 	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 	OPT_INFO,
 	OPT_STATS,
 	OPT_DEVICES,
@@ -68,6 +69,7 @@ static const struct option longopts[] = {
 	{ "reflink-dest", required_argument, NULL, OPT_REFLINK_DEST },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "info", required_argument, NULL, OPT_INFO },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -215,6 +217,7 @@ xsync_view_item(void *arg, const struct mirror_item *it)
 	    it->link != NULL ? " => " : NULL;
 	if (v->itemize > 0 &&
 	    (v->itemize > 1 || mirror_significant(it))) {
+		meter_hold();
 		mirror_itemize(it, code);
 		printf("%s ", code);
 		put_path(it->path);
@@ -223,8 +226,10 @@ xsync_view_item(void *arg, const struct mirror_item *it)
 			put_path(it->link);
 		}
 		putchar('\n');
+		meter_release();
 	} else if (v->itemize == 0 && v->verbose > 0 &&
 	    mirror_significant(it)) {
+		meter_hold();
 		if (it->flags & MI_DELETED)
 			fputs(_("deleting "), stdout);
 		put_path(it->path);
@@ -233,6 +238,7 @@ xsync_view_item(void *arg, const struct mirror_item *it)
 			put_path(it->link);
 		}
 		putchar('\n');
+		meter_release();
 	}
 	if (v->progress || v->progress2)
 		show_progress(v, it);
@@ -373,6 +379,58 @@ contents(const char *src)
 	    (n >= 2 && strcmp(src + n - 2, "/.") == 0);
 }
 
+/*
+ * The progress scan's filter: rules see paths from the top of the
+ * transfer, which for "src" (not "src/") starts with its name.
+ */
+static bool
+meter_keep(void *arg, size_t which, const char *rel, bool dir)
+{
+	struct xsync_meter *xm = arg;
+	const char *src = xm->scan.paths[which], *base;
+	char *path;
+	size_t n;
+	bool keep;
+
+	if (contents(src))
+		return filter_check(xm->filter, rel, dir) != FILTER_EXCLUDE;
+	n = strlen(src);
+	base = src + n;
+	while (base > src && base[-1] != '/')
+		base--;
+	if (asprintf(&path, "%s/%s", base, rel) == -1)
+		return true;
+	keep = filter_check(xm->filter, path, dir) != FILTER_EXCLUDE;
+	free(path);
+	return keep;
+}
+
+void
+xsync_meter_start(struct xsync_meter *xm, enum meter_mode mode,
+    const char *const *srcs, size_t n, const struct filter *f, bool one_fs)
+{
+	progress_init(&xm->prog);
+	memset(&xm->scan, 0, sizeof(xm->scan));
+	xm->filter = f;
+	xm->scan.paths = srcs;
+	xm->scan.npaths = n;
+	xm->scan.one_fs = one_fs;
+	xm->scan.keep = f != NULL ? meter_keep : NULL;
+	xm->scan.arg = xm;
+	meter_start(&xm->prog, mode, &xm->scan);
+}
+
+/*
+ * The meter's mode: its line unless the run shows progress its own way
+ * (--progress, --info=progress2) or nothing but errors (-q).
+ */
+enum meter_mode
+xsync_meter_mode(const struct xsync_view *v)
+{
+	return v->no_meter || v->progress || v->progress2 || v->quiet ?
+	    METER_OFF : METER_AUTO;
+}
+
 int
 xsync_mirror(int argc, char **argv)
 {
@@ -381,6 +439,7 @@ xsync_mirror(int argc, char **argv)
 	struct mirror *m;
 	struct filter f;
 	struct xsync_view v;
+	struct xsync_meter xm;
 	struct stat st;
 	const char *dst;
 	bool stats = false, have_rules = false, fsync_dst = false, dst_dir;
@@ -488,6 +547,11 @@ xsync_mirror(int argc, char **argv)
 		case 'P':
 		case OPT_PROGRESS:
 			v.progress = true;
+			v.no_meter = false;
+			break;
+		case OPT_NO_PROGRESS:
+			v.progress = v.progress2 = false;
+			v.no_meter = true;
 			break;
 		case OPT_INFO:
 			if (strcmp(optarg, "progress2") == 0)
@@ -552,6 +616,10 @@ xsync_mirror(int argc, char **argv)
 	ops.report = xsync_view_report;
 	ops.record = NULL;
 	ops.arg = &v;
+	o.data.progress = &xm.prog;
+	xsync_meter_start(&xm, xsync_meter_mode(&v),
+	    (const char *const *)argv + optind, (size_t)nsrc, o.filter,
+	    o.one_file_system);
 	if ((m = mirror_new(&o, &ops)) == NULL)
 		err(XS_FILES, NULL);
 	v.st = mirror_stats(m);
@@ -579,12 +647,14 @@ xsync_mirror(int argc, char **argv)
 				fflush(stdout);
 				common_warn(errno, _("cannot mirror %s to %s"),
 				    common_quote(argv[i]), common_quote(dst));
+				meter_stop();
 				mirror_free(m);
 				filter_free(&f);
 				return XS_FILES;
 			}
 		}
 	}
+	meter_stop();
 	if (v.progress2)
 		putchar('\n');
 	if (fsync_dst && !mirror_stopped(m) && mirror_sync(m, dst) == -1) {

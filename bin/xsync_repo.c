@@ -30,6 +30,7 @@ enum {
 	OPT_FSYNC,
 	OPT_STATS,
 	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 	OPT_KEEP_LAST,
 	OPT_KEEP_HOURLY,
 	OPT_KEEP_DAILY,
@@ -51,6 +52,7 @@ static const struct option snapshot_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
@@ -104,12 +106,14 @@ xsync_snapshot(int argc, char **argv)
 	struct mirror_stats st;
 	struct mirror_ops ops = { 0 };
 	struct xsync_view v;
+	struct xsync_meter xm;
 	struct filter f;
 	struct repo r;
 	struct stat sb;
+	char *src;
 	unsigned flags = REPO_CREATE | REPO_LOCK;
 	bool stats = false, rules = false;
-	int ch, status;
+	int ch, status, rc;
 
 	memset(&so, 0, sizeof(so));
 	memset(&v, 0, sizeof(v));
@@ -156,6 +160,11 @@ xsync_snapshot(int argc, char **argv)
 			break;
 		case OPT_PROGRESS:
 			v.progress = true;
+			v.no_meter = false;
+			break;
+		case OPT_NO_PROGRESS:
+			v.progress = false;
+			v.no_meter = true;
 			break;
 		case 'j':
 			so.jobs = common_jobs(optarg);
@@ -199,7 +208,16 @@ xsync_snapshot(int argc, char **argv)
 	ops.arg = &v;
 	v.st = &st;
 	clock_gettime(CLOCK_MONOTONIC, &v.start);
-	if (repo_snapshot(&r, argv[optind], &so, &ops, &st, &res) == -1) {
+	/* The snapshot holds SRC's contents: "SRC/" to the meter. */
+	if (asprintf(&src, "%s/", argv[optind]) == -1)
+		err(XS_FILES, NULL);
+	so.progress = &xm.prog;
+	xsync_meter_start(&xm, xsync_meter_mode(&v),
+	    (const char *const *)&src, 1, so.filter, so.one_file_system);
+	rc = repo_snapshot(&r, argv[optind], &so, &ops, &st, &res);
+	meter_stop();
+	free(src);
+	if (rc == -1) {
 		fflush(stdout);
 		common_warn(errno, _("snapshot %s of %s not completed; the "
 		    "next run goes on from it"), common_quote(res.name),

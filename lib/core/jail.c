@@ -1412,6 +1412,7 @@ copy_tree(struct making *mk, const struct template *t, unsigned jobs)
 	if (geteuid() == 0)
 		pol.require |= PRESERVE_OWNER;
 	pol.jobs = jobs;
+	pol.progress = o->progress;
 	switch (mk->mode) {
 	case JAIL_REFLINK:
 		pol.reflink = REFLINK_ALWAYS;

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct progress;
+
 enum jail_mode {
 	JAIL_AUTO,
 	JAIL_SNAPSHOT,		/* btrfs subvolume snapshot */
@@ -95,6 +97,8 @@ struct jail_create_opts {
 	const char	*hostname;	/* recorded; its override is in ov */
 	unsigned	 jobs;		/* threads; 0: one per CPU */
 	bool		 wait;		/* wait for locks instead of failing */
+	/* create: see policy; from progress_new, as workers may fork. */
+	struct progress	*progress;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "core/progress.h"
@@ -38,6 +39,28 @@ progress_init(struct progress *p)
 	atomic_init(&p->bytes_total, 0);
 	atomic_init(&p->files_total, 0);
 	atomic_init(&p->scan, PROGRESS_UNCOUNTED);
+}
+
+struct progress *
+progress_new(void)
+{
+	struct progress *p;
+
+	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	progress_init(p);
+	return p;
+}
+
+void
+progress_delete(struct progress *p)
+{
+	if (p == NULL)
+		return;
+	progress_free(p);
+	(void)munmap(p, sizeof(*p));
 }
 
 static int

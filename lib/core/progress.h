@@ -48,6 +48,16 @@ struct progress_scan {
 	unsigned	 times;		/* each entry is copied this often */
 };
 
+/*
+ * New counters, in memory that processes forked from here share (jails
+ * made by worker processes count too).  Returns NULL with errno.
+ */
+struct progress *progress_new(void);
+
+/* Stop a scan still running and free the counters (NULL: nothing). */
+void	progress_delete(struct progress *);
+
+/* Counters in memory of the caller's (threads only). */
 void	progress_init(struct progress *);
 
 /*

@@ -654,6 +654,7 @@ repo_snapshot(struct repo *r, const char *src,
 	policy_init(&o.data);
 	o.data.manifest = true;
 	o.data.jobs = so->jobs;
+	o.data.progress = so->progress;
 	/* A snapshot of the previous one has all it could take from it. */
 	if (prev != NULL && !res->subvolume) {
 		snprintf(ref, sizeof(ref), "../%s", prev);

@@ -69,6 +69,7 @@ struct repo_snapshot_opts {
 	bool		 all_items;	/* see mirror_opts */
 	time_t		 now;		/* 0: the current time */
 	bool		 fsync;		/* on disk before it returns */
+	struct progress	*progress;	/* see policy */
 };
 
 struct repo_result {
