@@ -118,6 +118,7 @@ mirror_usage(void)
 "  -q, --quiet             no messages but errors\n"
 "      --progress          a line per file copied\n"
 "      --info=progress2    the progress of the whole transfer\n"
+"      --no-progress       no progress line on the terminal, nor the above\n"
 "      --stats             counts and sizes at the end\n"
 "      --fsync             have what was written on disk before exiting\n"
 "      --help              display this help and exit\n"

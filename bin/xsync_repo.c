@@ -181,7 +181,7 @@ xsync_snapshot(int argc, char **argv)
 "      --include-from=FILE, -f RULE   rsync's filter rules\n"
 "      --wait            wait for another run on REPO to end\n"
 "      --fsync           have the snapshot on disk before exiting\n"
-"  -i, -v, -q, --stats, --progress   as for the mirror\n"
+"  -i, -v, -q, --stats, --progress, --no-progress   as for the mirror\n"
 "  -j, --jobs=N          copy and hash with N threads\n"
 "\nExit status: 0 done, 1 usage error, 3 REPO cannot be used or is in "
 "use,\n11 the snapshot could not be completed, 23 complete but some "

@@ -34,7 +34,8 @@ _jailclone_opts()
 {
     case $1 in
         create) echo '-m --mode= --store= --shared= --private= --hostname=
-            --set= --copy-in= -j --jobs= -v --verbose --wait --help' ;;
+            --set= --copy-in= --progress --no-progress -j --jobs= -v --verbose
+            --wait --help' ;;
         verify) echo '--json --fast -j --jobs= --wait --help' ;;
         update) echo '--template= -v --verbose --store= -j --jobs= --wait
             --help' ;;

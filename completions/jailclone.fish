@@ -90,6 +90,8 @@ complete -c jailclone -n '__fish_jailclone_opts_for create' -l private -x -a '(_
 complete -c jailclone -n '__fish_jailclone_opts_for create' -l hostname -x -d 'Write NAME to etc/hostname (%n: the jail)'
 complete -c jailclone -n '__fish_jailclone_opts_for create' -l set -x -d 'Write TEXT to PATH in each jail (PATH=TEXT)'
 complete -c jailclone -n '__fish_jailclone_opts_for create' -l copy-in -r -F -d 'Copy the file SRC to PATH in each jail (SRC:PATH)'
+complete -c jailclone -n '__fish_jailclone_opts_for create' -l progress -d 'Show the progress line from the start'
+complete -c jailclone -n '__fish_jailclone_opts_for create' -l no-progress -d 'No progress line'
 complete -c jailclone -n '__fish_jailclone_opts_for create' -s j -l jobs -x -d 'Make N jails at a time'
 complete -c jailclone -n '__fish_jailclone_opts_for create' -s v -l verbose -d 'Name each jail done'
 complete -c jailclone -n '__fish_jailclone_opts_for create' -l wait -d 'Wait for a jail or the store in use instead of failing'

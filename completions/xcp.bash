@@ -7,6 +7,7 @@ _xcp_long_opts='--archive --attributes-only --backup --backup= --context
     --context= --copy-contents --debug
     --force --interactive --jobs= --link --dereference --manifest= --no-clobber
     --no-dereference --preserve --preserve= --no-preserve= --parents
+    --progress --no-progress
     --recursive --reflink --reflink= --remove-destination --sparse=
     --strip-trailing-slashes --symbolic-link --suffix= --target-directory=
     --no-target-directory --update --verbose --one-file-system --help

@@ -28,6 +28,8 @@ complete -c xcp -s p -d 'Same as --preserve=mode,ownership,timestamps'
 complete -c xcp -l preserve -f -a '(__fish_xcp_attributes)' -d 'Preserve the listed attributes'
 complete -c xcp -l no-preserve -x -a '(__fish_xcp_attributes)' -d 'Do not preserve the listed attributes'
 complete -c xcp -l parents -d 'Append the source name to the target directory'
+complete -c xcp -l progress -d 'Show the progress line from the start'
+complete -c xcp -l no-progress -d 'No progress line'
 complete -c xcp -s R -s r -l recursive -d 'Copy directories recursively'
 complete -c xcp -l reflink -f -a 'auto\t"Clone where possible (default)"
 always\t"Clone or fail"

@@ -15,7 +15,7 @@ _xsync_mirror_opts='-a --archive -r --recursive -l --links -p --perms -t --times
     -X --xattrs -x --one-file-system --delete --delete-during
     --delete-excluded --max-delete= --exclude= --include= --exclude-from=
     --include-from= -f --filter= -n --dry-run -i --itemize-changes
-    -c --checksum --link-dest= --reflink-dest= -j --jobs= --progress -P --info=
+    -c --checksum --link-dest= --reflink-dest= -j --jobs= --progress -P --no-progress --info=
     --stats -v --verbose -q --quiet --numeric-ids --fsync --help --version'
 
 # _xsync_files [-d]: complete file names (directories only with -d) for $cur.
@@ -46,7 +46,7 @@ _xsync_opts()
         snapshot) echo '--link --wait --fsync -c --checksum -x --one-file-system
             --exclude= --include= --exclude-from= --include-from= -f
             --filter= -i --itemize-changes -v --verbose -q --quiet --stats
-            --progress -j --jobs= --help' ;;
+            --progress --no-progress -j --jobs= --help' ;;
         list) echo '-h --human-readable --help' ;;
         prune) echo '--keep-last= --keep-hourly= --keep-daily= --keep-weekly=
             --keep-monthly= --keep-yearly= -n --dry-run -v --verbose --wait
