@@ -68,7 +68,7 @@ replies() {
 	comp_line 'xcp --ref'
 	replies --reflink --reflink=
 	comp_line 'xcp --no-'
-	replies --no-clobber --no-dereference --no-preserve= \
+	replies --no-clobber --no-dereference --no-preserve= --no-progress \
 		--no-target-directory
 	comp_line 'xcp --reflink=al'
 	replies always
