@@ -358,10 +358,40 @@ tick(void *arg)
 	return NULL;
 }
 
+/*
+ * A process forked while the meter runs (jailclone's workers) has no meter
+ * thread: it must neither wait for the lock that thread may hold nor touch
+ * the line.  The fork waits for the lock, and the child starts unlocked.
+ */
+static void
+fork_prepare(void)
+{
+	(void)pthread_mutex_lock(&m.lock);
+}
+
+static void
+fork_parent(void)
+{
+	(void)pthread_mutex_unlock(&m.lock);
+}
+
+static void
+fork_child(void)
+{
+	m.running = false;
+	m.drawn = false;
+	(void)pthread_mutex_unlock(&m.lock);
+}
+
 void
 meter_start(struct progress *p, enum meter_mode mode,
     const struct progress_scan *scan)
 {
+	static bool registered;
+
+	if (!registered)
+		registered = pthread_atfork(fork_prepare, fork_parent,
+		    fork_child) == 0;
 	m.p = p;
 	m.scan = scan;
 	m.mode = mode;
