@@ -280,9 +280,12 @@ draw(bool final)
 
 	n = compose(text, sizeof(text), final);
 	n = fit(text, n, columns());
+	/* "\r", the text, and "clear to the end of the line". */
 	line[0] = '\r';
 	memcpy(line + 1, text, n);
-	memcpy(line + 1 + n, "\033[K", 3);
+	line[n + 1] = '\033';
+	line[n + 2] = '[';
+	line[n + 3] = 'K';
 	n += 4;
 	if (final)
 		line[n++] = '\n';
