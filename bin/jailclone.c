@@ -47,8 +47,7 @@ static const struct command commands[] = {
 	{ "create", cmd_create, N_("[OPTION]... TEMPLATE JAIL...") },
 	{ "verify", cmd_verify, N_("[-0] [--json] [--fast] [-j N] JAIL...") },
 	{ "update", cmd_update,
-	    N_("--template=TEMPLATE [-0v] [--json] [--store=DIR] [--wait] "
-	    "JAIL...") },
+	    N_("--template=TEMPLATE [OPTION]... JAIL...") },
 	{ "du", cmd_du, N_("[--json] [-h] JAIL...") },
 	{ "destroy", cmd_destroy, N_("[-v] [--wait] JAIL...") },
 	{ "list", cmd_list, N_("[-0] [--json] [DIR]") },
