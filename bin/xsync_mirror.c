@@ -231,8 +231,13 @@ json_item(struct xsync_view *v, const struct mirror_item *it)
 	printf("%s\n{\"path\":", v->first ? "" : ",");
 	v->first = false;
 	common_json_str(it->path);
-	printf(",\"item\":\"%s\",\"type\":\"%c\",\"new\":%s,\"deleted\":%s,"
-	    "\"data\":%s,\"attributes\":[", code, it->type,
+	printf(",\"item\":\"%s\",\"type\":", code);
+	/* A deletion's type is not known: it was not looked at. */
+	if (it->type != '\0')
+		printf("\"%c\"", it->type);
+	else
+		fputs("null", stdout);
+	printf(",\"new\":%s,\"deleted\":%s,\"data\":%s,\"attributes\":[",
 	    it->flags & MI_NEW ? "true" : "false",
 	    it->flags & MI_DELETED ? "true" : "false",
 	    it->update == '>' ? "true" : "false");
