@@ -698,7 +698,6 @@ xsync_mirror(int argc, char **argv)
 		err(XS_FILES, NULL);
 	v.st = mirror_stats(m);
 	clock_gettime(CLOCK_MONOTONIC, &v.start);
-	status = -1;
 	if (v.json)
 		xsync_json_begin(&v);
 	dst_dir = stat(dst, &st) == 0 && S_ISDIR(st.st_mode);
