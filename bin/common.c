@@ -326,3 +326,37 @@ common_json_str(const char *s)
 	common_json_text(e);
 	free(e);
 }
+
+void
+common_json_or_null(bool json, bool null)
+{
+	if (!json || !null)
+		return;
+	common_warn(0, _("--json and --null do not mix"));
+	common_try_help();
+}
+
+void
+common_put0(const char *s)
+{
+	fputs(s, stdout);
+	putchar('\0');
+}
+
+void
+common_put0_entry(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(path, ".") == 0) {
+		common_put0(root);
+		return;
+	}
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (n == 1 && root[0] == '/')
+		n = 0;
+	/* path is "./a/b": root, then "/a/b". */
+	fwrite(root, 1, n, stdout);
+	common_put0(path + 1);
+}

@@ -7,6 +7,7 @@
 #define COMMON_H
 
 #include <libintl.h>
+#include <stdbool.h>
 
 #include "core/nls.h"
 
@@ -61,5 +62,17 @@ void	common_json_text(const char *);
 
 /* A path as JSON, escaped as in a manifest (so ASCII); NULL: null. */
 void	common_json_str(const char *);
+
+/* --json and --null both given: a usage error (the program exits). */
+void	common_json_or_null(bool, bool);
+
+/* A name as it is, neither quoted nor escaped, and a NUL (-0), on stdout. */
+void	common_put0(const char *);
+
+/*
+ * The path of a tree entry ("." or "./a/b", as manifests name them) below
+ * root, as find(1) prints it from root, and a NUL, on stdout.
+ */
+void	common_put0_entry(const char *, const char *);
 
 #endif

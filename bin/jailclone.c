@@ -49,12 +49,12 @@ static int	cmd_update(int, char **);
 
 static const struct command commands[] = {
 	{ "create", cmd_create, N_("[OPTION]... TEMPLATE JAIL...") },
-	{ "verify", cmd_verify, N_("[--json] [--fast] [-j N] JAIL...") },
+	{ "verify", cmd_verify, N_("[-0] [--json] [--fast] [-j N] JAIL...") },
 	{ "update", cmd_update,
-	    N_("--template=TEMPLATE [-v] [--store=DIR] [--wait] JAIL...") },
+	    N_("--template=TEMPLATE [OPTION]... JAIL...") },
 	{ "du", cmd_du, N_("[--json] [-h] JAIL...") },
 	{ "destroy", cmd_destroy, N_("[-v] [--wait] JAIL...") },
-	{ "list", cmd_list, N_("[--json] [DIR]") },
+	{ "list", cmd_list, N_("[-0] [--json] [DIR]") },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -102,7 +102,9 @@ usage(void)
 "                        end (on a terminal)\n"
 "      --no-progress   create: no progress line\n"
 "      --fast          verify: compare metadata only, read no content\n"
-"      --json          verify, du, list: one JSON document on stdout\n"
+"      --json          verify, update, du, list: one JSON document on stdout\n"
+"  -0, --null          verify, update, list: paths or names ended by NULs,\n"
+"                        neither quoted nor escaped\n"
 "  -h, --human-readable  du: sizes in K, M, G\n"
 "  -j, --jobs=N        use N threads (default: one per CPU)\n"
 "  -v, --verbose       name each jail done; update: each path changed\n"
@@ -125,6 +127,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "mode", required_argument, NULL, 'm' },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "null", no_argument, NULL, '0' },
 	{ "private", required_argument, NULL, OPT_PRIVATE },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "set", required_argument, NULL, OPT_SET },
@@ -147,6 +150,7 @@ struct opts {
 	bool		 private_given;
 	bool		 fast;
 	bool		 json;
+	bool		 null;
 	bool		 human;
 	bool		 verbose;
 	enum meter_mode	 meter;
@@ -168,7 +172,9 @@ takes(int ch)
 	case OPT_FAST:
 		return " verify ";
 	case OPT_JSON:
-		return " verify du list ";
+		return " verify update du list ";
+	case '0':
+		return " verify update list ";
 	case 'h':
 		return " du ";
 	case 'j':
@@ -246,7 +252,7 @@ parse(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->c.store = DEFAULT_STORE;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+hj:m:v", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+0hj:m:v", longopts, NULL)) !=
 	    -1) {
 		if (ch == OPT_HELP)
 			usage();
@@ -333,6 +339,9 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case '0':
+			o->null = true;
+			break;
 		case OPT_WAIT:
 			o->c.wait = true;
 			break;
@@ -344,6 +353,7 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		}
 	}
+	common_json_or_null(o->json, o->null);
 	if (o->hostname_text != NULL)
 		add_override(o, hostname_path, o->hostname_text, NULL);
 	if (!o->private_given)
@@ -555,15 +565,107 @@ static const char *const change_names[] = {
 	[JAIL_CONFLICT] = "conflict",
 };
 
+/*
+ * How update shows what it does: lines, NUL-ended records, or one JSON
+ * document with an object per jail.  The jails are updated one after the
+ * other, in the order given, so each object is written as its jail is
+ * done; a problem with a jail may be reported before its turn.
+ */
+struct updating {
+	char *const	*jails;
+	size_t		 n;
+	bool		*failed;	/* a problem was reported with jail i */
+	size_t		 written;	/* the jails before it are written */
+	bool		 open;		/* jail number written is begun */
+	bool		 first;		/* no change in its object yet */
+	uint64_t	 conflicts;	/* in it */
+	bool		 all;		/* -v */
+	bool		 json;
+	bool		 null;
+	bool		 template_failed;
+};
+
+/* The number of the jail named jail (as given), or n. */
+static size_t
+jail_index(const struct updating *u, const char *jail)
+{
+	size_t i;
+
+	for (i = 0; jail != NULL && i < u->n; i++)
+		if (u->jails[i] == jail || strcmp(u->jails[i], jail) == 0)
+			return i;
+	return u->n;
+}
+
+/* Write the jails' objects up to jail k, and open k's (k < n). */
+static void
+update_json_to(struct updating *u, size_t k)
+{
+	size_t i;
+
+	while (u->written < k || (u->written == k && !u->open && k < u->n)) {
+		i = u->written;
+		if (!u->open) {
+			printf("%s\n{\"jail\":", i > 0 ? "," : "");
+			common_json_str(u->jails[i]);
+			fputs(",\"changes\":[", stdout);
+			u->open = true;
+			u->first = true;
+			u->conflicts = 0;
+			if (i == k)
+				return;
+		}
+		printf("%s],\"conflicts\":%" PRIu64 ",\"ok\":%s}",
+		    u->first ? "" : "\n", u->conflicts,
+		    u->failed[i] || u->template_failed ? "false" : "true");
+		u->open = false;
+		u->written++;
+	}
+}
+
+static void
+update_report(void *arg, const struct jail_event *ev)
+{
+	struct updating *u = arg;
+	size_t k = jail_index(u, ev->jail);
+
+	if (k < u->n)
+		u->failed[k] = true;
+	report(NULL, ev);
+}
+
 static void
 changed(void *arg, const char *jail, enum jail_change c, const char *path,
     const char *old, const char *new)
 {
-	const bool *all = arg;
+	struct updating *u = arg;
 	char *esc;
+	size_t k;
 
-	if (c != JAIL_CONFLICT && !*all)
+	if (u->json) {
+		if ((k = jail_index(u, jail)) == u->n)
+			return;
+		update_json_to(u, k);
+		printf("%s\n{\"path\":", u->first ? "" : ",");
+		common_json_str(path);
+		printf(",\"change\":\"%s\",\"old\":", change_names[c]);
+		common_json_str(old);
+		fputs(",\"new\":", stdout);
+		common_json_str(new);
+		putchar('}');
+		u->first = false;
+		if (c == JAIL_CONFLICT)
+			u->conflicts++;
 		return;
+	}
+	if (c != JAIL_CONFLICT && !u->all)
+		return;
+	if (u->null) {
+		/* "conflict JAIL/etc/motd": the path, last, as it is. */
+		printf("%s ", change_names[c]);
+		common_put0_entry(jail, path);
+		return;
+	}
 	esc = manifest_escape(path);
 	printf("%s: %s %s", jail, change_names[c], esc ? esc : path);
 	if (c == JAIL_CONFLICT && (old != NULL || new != NULL)) {
@@ -583,10 +685,11 @@ changed(void *arg, const char *jail, enum jail_change c, const char *path,
 static int
 cmd_update(int argc, char **argv)
 {
-	struct jail_ops ops = { report, NULL, NULL };
+	struct jail_ops ops = { update_report, NULL, NULL };
 	struct jail_update_ops uops;
+	struct updating u;
 	struct opts o;
-	int rc;
+	int rc, status;
 
 	parse(argc, argv, &o);
 	need(argc, 1);
@@ -595,17 +698,38 @@ cmd_update(int argc, char **argv)
 		common_try_help();
 	}
 	distinct(argv + optind, argc - optind);
+	memset(&u, 0, sizeof(u));
+	u.jails = argv + optind;
+	u.n = (size_t)(argc - optind);
+	u.all = o.verbose;
+	u.json = o.json;
+	u.null = o.null;
+	if ((u.failed = calloc(u.n, sizeof(*u.failed))) == NULL) {
+		common_warn(ENOMEM, NULL);
+		return JC_FAILED;
+	}
 	uops.change = changed;
-	uops.arg = &o.verbose;
+	uops.arg = &u;
+	ops.arg = &u;
+	if (u.json)
+		fputs("{\"jails\":[", stdout);
 	rc = jail_update(o.template, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), &o.c, &uops, &ops);
-	opts_free(&o);
-	return rc == 0 ? JC_OK : rc == 2 ? JC_DRIFT : rc > 0 ? JC_FAILED :
+	    u.n, &o.c, &uops, &ops);
+	status = rc == 0 ? JC_OK : rc == 2 ? JC_DRIFT : rc > 0 ? JC_FAILED :
 	    JC_TEMPLATE;
+	if (u.json) {
+		u.template_failed = rc == -1;
+		update_json_to(&u, u.n);
+		printf("%s],\"status\":%d}\n", u.n > 0 ? "\n" : "", status);
+	}
+	free(u.failed);
+	opts_free(&o);
+	return status;
 }
 
 struct verifying {
 	bool		 json;
+	bool		 null;
 	bool		 first;		/* no drift printed yet, this jail */
 	bool		 multi;		/* name the jail on each line */
 };
@@ -617,8 +741,11 @@ static const char *const drift_names[] = {
 	[JAIL_REMOVED] = "removed",
 };
 
+/* The names of the fields f: "mode, uid"; as JSON; or "mode,uid". */
+enum fields_as { FIELDS_TEXT, FIELDS_JSON, FIELDS_WORD };
+
 static void
-fields(unsigned f, bool json)
+fields(unsigned f, enum fields_as as)
 {
 	unsigned bit;
 	bool first = true;
@@ -626,12 +753,12 @@ fields(unsigned f, bool json)
 	for (bit = 1; bit < (1u << VERIFY_NFIELDS); bit <<= 1) {
 		if (!(f & bit))
 			continue;
-		if (json)
+		if (as == FIELDS_JSON)
 			printf("%s\"%s\"", first ? "" : ",",
 			    verify_field_name(bit));
 		else
-			printf("%s%s", first ? "" : ", ",
-			    verify_field_name(bit));
+			printf("%s%s", first ? "" : as == FIELDS_WORD ? "," :
+			    ", ", verify_field_name(bit));
 		first = false;
 	}
 }
@@ -648,11 +775,22 @@ diff(void *arg, const struct jail_diff *d)
 		printf(",\"kind\":\"%s\"", drift_names[d->kind]);
 		if (d->kind == JAIL_MODIFIED) {
 			fputs(",\"fields\":[", stdout);
-			fields(d->fields, true);
+			fields(d->fields, FIELDS_JSON);
 			putchar(']');
 		}
 		putchar('}');
 		v->first = false;
+		return;
+	}
+	if (v->null) {
+		/* "modified mode,uid JAIL/etc/passwd": the path last. */
+		fputs(drift_names[d->kind], stdout);
+		if (d->kind == JAIL_MODIFIED) {
+			putchar(' ');
+			fields(d->fields, FIELDS_WORD);
+		}
+		putchar(' ');
+		common_put0_entry(d->jail, d->path);
 		return;
 	}
 	esc = manifest_escape(d->path);
@@ -661,7 +799,7 @@ diff(void *arg, const struct jail_diff *d)
 	printf("%s %s", drift_names[d->kind], esc ? esc : d->path);
 	if (d->kind == JAIL_MODIFIED) {
 		fputs(" (", stdout);
-		fields(d->fields, false);
+		fields(d->fields, FIELDS_TEXT);
 		putchar(')');
 	}
 	putchar('\n');
@@ -682,6 +820,7 @@ cmd_verify(int argc, char **argv)
 	need(argc, 1);
 	memset(&v, 0, sizeof(v));
 	v.json = o.json;
+	v.null = o.null;
 	v.multi = argc - optind > 1;
 	vops.diff = diff;
 	vops.arg = &v;
@@ -810,6 +949,7 @@ cmd_destroy(int argc, char **argv)
 
 struct listing {
 	bool		 json;
+	bool		 null;
 	bool		 first;
 };
 
@@ -822,6 +962,12 @@ list_one(void *arg, const struct jail_info *ji)
 	const char *mode;
 	char drift[24];
 
+	if (l->null) {
+		/* Jails to work on: an interrupted create made none. */
+		if (ji->complete)
+			common_put0(ji->name);
+		return;
+	}
 	if (ji->drift >= 0)
 		snprintf(drift, sizeof(drift), "%" PRId64, ji->drift);
 	else
@@ -851,7 +997,7 @@ list_one(void *arg, const struct jail_info *ji)
 static int
 cmd_list(int argc, char **argv)
 {
-	struct listing l = { false, true };
+	struct listing l = { false, false, true };
 	struct opts o;
 	const char *head[4];
 	const char *dir = ".";
@@ -865,9 +1011,10 @@ cmd_list(int argc, char **argv)
 	if (argc - optind == 1)
 		dir = argv[optind];
 	l.json = o.json;
+	l.null = o.null;
 	if (o.json)
 		fputs("{\"jails\":[", stdout);
-	else {
+	else if (!o.null) {
 		/*
 		 * TRANSLATORS: the headings of jailclone list's columns:
 		 * 20, 9, 6 and 20 characters wide at most.

@@ -38,12 +38,12 @@ static int	cmd_export(int, char **);
 
 static const struct command commands[] = {
 	{ "snapshot", xsync_snapshot, N_("[OPTION]... SRC REPO") },
-	{ "list", xsync_list, N_("[-h] REPO") },
-	{ "prune", xsync_prune, N_("--keep-KIND=N... [-n] [-v] REPO") },
-	{ "diff", xsync_diff, N_("SNAP_A SNAP_B") },
+	{ "list", xsync_list, N_("[-0h] [--json] REPO") },
+	{ "prune", xsync_prune, N_("--keep-KIND=N... [-0nv] [--json] REPO") },
+	{ "diff", xsync_diff, N_("[-0] [--json] SNAP_A SNAP_B") },
 	{ "manifest", cmd_manifest, N_("[-j N] [-o FILE] DIR") },
 	{ "verify", cmd_verify,
-	    N_("[-j N] [--json] [-v] MANIFEST DIR | REPO[/SNAP]") },
+	    N_("[-0v] [-j N] [--json] MANIFEST DIR | REPO[/SNAP]") },
 	{ "export", cmd_export,
 	    N_("--format=mtree|xxhsum [-o FILE] MANIFEST") },
 };
@@ -77,6 +77,8 @@ usage(void)
 "  -j, --jobs=N      hash with N threads (default: one per CPU but one)\n"
 "  -o, --output=FILE write to FILE, atomically, instead of standard output\n"
 "      --json        verify: one JSON document on standard output\n"
+"  -0, --null        verify: \"KIND PATH\" records ended by NULs, PATH as\n"
+"                      it is\n"
 "  -v, --verbose     verify: a summary on standard error\n"
 "      --format=FMT  export: mtree or xxhsum\n"
 "      --help        display this help and exit\n"
@@ -92,6 +94,7 @@ static const struct option sub_longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "null", no_argument, NULL, '0' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -103,6 +106,7 @@ struct opts {
 	const char	*output;
 	const char	*format;
 	bool		 json;
+	bool		 null;
 	bool		 verbose;
 };
 
@@ -112,6 +116,7 @@ struct opts {
 #define TAKES_VERBOSE	0x04
 #define TAKES_JSON	0x08
 #define TAKES_FORMAT	0x10
+#define TAKES_NULL	0x20
 
 static unsigned
 option_bit(int ch)
@@ -127,6 +132,8 @@ option_bit(int ch)
 		return TAKES_JSON;
 	case OPT_FORMAT:
 		return TAKES_FORMAT;
+	case '0':
+		return TAKES_NULL;
 	default:
 		return 0;
 	}
@@ -146,6 +153,8 @@ option_name(int ch)
 		return "--json";
 	case OPT_FORMAT:
 		return "--format";
+	case '0':
+		return "-0";
 	default:
 		return "?";
 	}
@@ -159,7 +168,7 @@ parse(int argc, char **argv, unsigned allowed, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+j:o:v", sub_longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+0j:o:v", sub_longopts, NULL)) !=
 	    -1) {
 		if (ch == OPT_HELP)
 			usage();
@@ -191,8 +200,12 @@ parse(int argc, char **argv, unsigned allowed, struct opts *o)
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case '0':
+			o->null = true;
+			break;
 		}
 	}
+	common_json_or_null(o->json, o->null);
 }
 
 static void
@@ -294,10 +307,21 @@ cmd_manifest(int argc, char **argv)
 	return partial ? XS_PARTIAL : XS_OK;
 }
 
+/*
+ * How verify shows what it finds, and what it found in all the trees of
+ * one command (a repository's snapshots make one document).
+ */
 struct report {
 	const char	*root;
+	const char	*snap;		/* the snapshot verified, or NULL */
 	bool		 json;
-	bool		 first;
+	bool		 null;
+	bool		 first;		/* no difference in the document yet */
+	uint64_t	 entries;
+	uint64_t	 missing;
+	uint64_t	 extra;
+	uint64_t	 changed;
+	uint64_t	 unreadable;
 };
 
 /* One field's value, as JSON. */
@@ -372,9 +396,15 @@ on_diff(void *arg, const struct verify_diff *d)
 			return;
 	}
 	if (rp->json) {
-		printf("%s\n{\"status\":\"%s\",\"path\":", rp->first ? "" :
-		    ",", kinds[d->kind]);
+		printf("%s\n{\"status\":\"%s\",", rp->first ? "" : ",",
+		    kinds[d->kind]);
 		rp->first = false;
+		if (rp->snap != NULL) {
+			fputs("\"snapshot\":", stdout);
+			common_json_str(rp->snap);
+			putchar(',');
+		}
+		fputs("\"path\":", stdout);
 		common_json_str(d->path);
 		if (d->kind == VERIFY_UNREADABLE) {
 			printf(",\"error\":");
@@ -396,6 +426,20 @@ on_diff(void *arg, const struct verify_diff *d)
 			    d->algo);
 		}
 		putchar('}');
+		return;
+	}
+	if (rp->null) {
+		/* "changed mode,mtime ROOT/a/b": the path, last, as it is. */
+		fputs(kinds[d->kind], stdout);
+		for (bit = 1; bit < 1U << VERIFY_NFIELDS; bit <<= 1) {
+			if (!(d->fields & bit) || d->kind != VERIFY_CHANGED)
+				continue;
+			printf("%c%s", first ? ' ' : ',',
+			    verify_field_name(bit));
+			first = false;
+		}
+		putchar(' ');
+		common_put0_entry(rp->root, d->path);
 		return;
 	}
 	if ((e = manifest_escape(d->path)) == NULL)
@@ -440,26 +484,25 @@ bad_manifest(const char *path, int err, const char *why, uint64_t line)
 		    common_quote(path), _(why));
 }
 
-/* Verify the tree root against the manifest mpath.  Returns the status. */
+/*
+ * Verify the tree root against the manifest mpath, adding to the report
+ * what was found.  Returns the status.
+ */
 static int
-verify_one(const char *mpath, const char *root, const struct opts *o)
+verify_one(const char *mpath, const char *root, const struct opts *o,
+    struct report *rp)
 {
 	struct verify_stats st;
 	struct verify_ops ops;
-	struct report rp;
 	FILE *fp;
 	int rc, e, status;
 
-	rp.root = root;
-	rp.json = o->json;
-	rp.first = true;
+	rp->root = root;
 	if ((fp = open_manifest(mpath)) == NULL)
 		return XS_FILES;
 	ops.diff = on_diff;
-	ops.arg = &rp;
-	if (o->json)
-		fputs("{\"differences\":[", stdout);
-	rc = verify_tree(fp, rp.root, o->jobs, &ops, &st);
+	ops.arg = rp;
+	rc = verify_tree(fp, rp->root, o->jobs, &ops, &st);
 	e = errno;
 	if (fp != stdin)
 		(void)fclose(fp);
@@ -468,7 +511,7 @@ verify_one(const char *mpath, const char *root, const struct opts *o)
 			bad_manifest(mpath, e, st.why, st.line);
 		else
 			common_warn(e, _("cannot verify %s"),
-			    common_quote(rp.root));
+			    common_quote(rp->root));
 		status = XS_FILES;
 	} else if (st.unreadable > 0)
 		status = XS_PARTIAL;
@@ -476,16 +519,11 @@ verify_one(const char *mpath, const char *root, const struct opts *o)
 		status = XS_DIFFER;
 	else
 		status = XS_OK;
-	if (o->json) {
-		printf("%s],\"entries\":%" PRIu64 ",\"missing\":%" PRIu64
-		    ",\"extra\":%" PRIu64 ",\"changed\":%" PRIu64
-		    ",\"unreadable\":%" PRIu64 ",\"result\":\"%s\","
-		    "\"status\":%d}\n", rp.first ? "" : "\n", st.entries,
-		    st.missing, st.extra, st.changed, st.unreadable,
-		    status == XS_OK ? "match" : status == XS_DIFFER ?
-		    "differ" : status == XS_PARTIAL ? "incomplete" : "error",
-		    status);
-	}
+	rp->entries += st.entries;
+	rp->missing += st.missing;
+	rp->extra += st.extra;
+	rp->changed += st.changed;
+	rp->unreadable += st.unreadable;
 	if (o->verbose && rc == 0)
 		fprintf(stderr, _("%s: %s: %" PRIu64 " entries: %" PRIu64
 		    " missing, %" PRIu64 " extra, %" PRIu64 " changed, %"
@@ -493,6 +531,33 @@ verify_one(const char *mpath, const char *root, const struct opts *o)
 		    st.entries, st.missing, st.extra, st.changed,
 		    st.unreadable);
 	return status;
+}
+
+static void
+report_begin(struct report *rp, const struct opts *o)
+{
+	memset(rp, 0, sizeof(*rp));
+	rp->json = o->json;
+	rp->null = o->null;
+	rp->first = true;
+	if (o->json)
+		fputs("{\"differences\":[", stdout);
+}
+
+/* The end of the document: the counts of every tree, and the status. */
+static void
+report_end(const struct report *rp, int status)
+{
+	if (!rp->json)
+		return;
+	printf("%s],\"entries\":%" PRIu64 ",\"missing\":%" PRIu64
+	    ",\"extra\":%" PRIu64 ",\"changed\":%" PRIu64
+	    ",\"unreadable\":%" PRIu64 ",\"result\":\"%s\","
+	    "\"status\":%d}\n", rp->first ? "" : "\n", rp->entries,
+	    rp->missing, rp->extra, rp->changed, rp->unreadable,
+	    status == XS_OK ? "match" : status == XS_DIFFER ?
+	    "differ" : status == XS_PARTIAL ? "incomplete" : "error",
+	    status);
 }
 
 /* The worse of two statuses: errors, then unreadable, then differences. */
@@ -513,7 +578,7 @@ worse(int a, int b)
 
 /* verify REPO (every snapshot) or REPO/SNAP. */
 static int
-verify_repo(const char *arg, const struct opts *o)
+verify_repo(const char *arg, const struct opts *o, struct report *rp)
 {
 	struct repo r;
 	char *base, *m, *t;
@@ -526,10 +591,12 @@ verify_repo(const char *arg, const struct opts *o)
 			t = repo_tree_path(&r, r.v[i].name);
 			if (m == NULL || t == NULL)
 				err(XS_FILES, NULL);
-			status = worse(status, verify_one(m, t, o));
+			rp->snap = r.v[i].name;
+			status = worse(status, verify_one(m, t, o, rp));
 			free(m);
 			free(t);
 		}
+		rp->snap = NULL;
 		repo_close(&r);
 		return status;
 	}
@@ -543,7 +610,9 @@ verify_repo(const char *arg, const struct opts *o)
 	t = repo_tree_path(&r, base);
 	if (m == NULL || t == NULL)
 		err(XS_FILES, NULL);
-	status = verify_one(m, t, o);
+	rp->snap = base;
+	status = verify_one(m, t, o, rp);
+	rp->snap = NULL;
 	free(m);
 	free(t);
 	free(base);
@@ -554,16 +623,20 @@ verify_repo(const char *arg, const struct opts *o)
 static int
 cmd_verify(int argc, char **argv)
 {
+	struct report rp;
 	struct opts o;
 	int status;
 
-	parse(argc, argv, TAKES_JOBS | TAKES_VERBOSE | TAKES_JSON, &o);
-	if (argc - optind == 1)
-		status = verify_repo(argv[optind], &o);
-	else {
+	parse(argc, argv, TAKES_JOBS | TAKES_VERBOSE | TAKES_JSON | TAKES_NULL,
+	    &o);
+	if (argc - optind != 1)
 		operands(argc, argv, 2);
-		status = verify_one(argv[optind], argv[optind + 1], &o);
-	}
+	report_begin(&rp, &o);
+	if (argc - optind == 1)
+		status = verify_repo(argv[optind], &o, &rp);
+	else
+		status = verify_one(argv[optind], argv[optind + 1], &o, &rp);
+	report_end(&rp, status);
 	if (common_flush_stdout() == -1)
 		return XS_FILES;
 	return status;

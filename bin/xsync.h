@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "meter.h"
@@ -41,8 +42,33 @@ enum {
 	{ "include-from", required_argument, NULL, OPT_INCLUDE_FROM }, \
 	{ "filter", required_argument, NULL, 'f' }
 
-/* Add the rule of one of those options (or -f); exits on a bad one. */
-void	xsync_filter_option(struct filter *, int, const char *);
+/*
+ * Add the rule of one of those options (or -f); exits on a bad one.  With
+ * from0, the rules of a -from file are ended by NULs (-0, --from0).
+ */
+void	xsync_filter_option(struct filter *, int, const char *, bool);
+
+/*
+ * Those options in the order given, kept until -0 is known: rsync reads
+ * the files of the options that come before -0 as lines, which surprises.
+ */
+struct xsync_rule {
+	int		 ch;
+	const char	*arg;
+};
+
+struct xsync_rules {
+	struct xsync_rule *v;
+	size_t		 n;
+};
+
+void	xsync_rules_add(struct xsync_rules *, int, const char *);
+
+/*
+ * Add the rules kept to the filter, in order, and free them; exits on a
+ * bad one.  Returns whether there was any.
+ */
+bool	xsync_rules_apply(struct xsync_rules *, struct filter *, bool);
 
 /* How the mirror and snapshot show what they do. */
 struct xsync_view {
@@ -58,6 +84,9 @@ struct xsync_view {
 	uint64_t	 done;		/* bytes of the files handled */
 	struct timespec	 start;
 	const struct mirror_stats *st;
+	bool		 json;		/* --json: items into the document */
+	bool		 null;		/* --null: names ended by NULs */
+	bool		 first;		/* no item in the document yet */
 };
 
 /*
@@ -84,7 +113,22 @@ enum meter_mode xsync_meter_mode(const struct xsync_view *);
 /* mirror_ops callbacks; the argument is a struct xsync_view. */
 void	xsync_view_item(void *, const struct mirror_item *);
 void	xsync_view_report(void *, const struct mirror_event *);
-void	xsync_print_stats(const struct mirror_stats *);
+void	xsync_print_stats(FILE *, const struct mirror_stats *);
+
+/*
+ * --json: the start of the document, with its "changes" array when -i or
+ * -v asks for them (else null), and its end: the array closed and the
+ * "stats" object, after which the caller adds its own keys and the "}".
+ */
+void	xsync_json_begin(struct xsync_view *);
+void	xsync_json_stats(const struct xsync_view *,
+	    const struct mirror_stats *);
+
+/*
+ * Where progress, the summary of snapshot -v and --stats go: standard
+ * output, or standard error when that is --json's or --null's.
+ */
+FILE	*xsync_view_out(const struct xsync_view *);
 
 /* xsync [OPTION]... SRC... DST.  Returns the exit status. */
 int	xsync_mirror(int, char **);

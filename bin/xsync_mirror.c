@@ -39,6 +39,8 @@ enum {
 	OPT_SPECIALS,
 	OPT_NUMERIC_IDS,
 	OPT_FSYNC,
+	OPT_JSON,
+	OPT_NULL,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -62,6 +64,7 @@ static const struct option longopts[] = {
 	{ "delete-excluded", no_argument, NULL, OPT_DELETE_EXCLUDED },
 	{ "max-delete", required_argument, NULL, OPT_MAX_DELETE },
 	XSYNC_FILTER_OPTIONS,
+	{ "from0", no_argument, NULL, '0' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "itemize-changes", no_argument, NULL, 'i' },
 	{ "checksum", no_argument, NULL, 'c' },
@@ -72,6 +75,8 @@ static const struct option longopts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "info", required_argument, NULL, OPT_INFO },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "null", no_argument, NULL, OPT_NULL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "numeric-ids", no_argument, NULL, OPT_NUMERIC_IDS },
@@ -107,6 +112,7 @@ mirror_usage(void)
 "      --exclude=PATTERN   exclude what matches PATTERN\n"
 "      --include=PATTERN   do not exclude what matches PATTERN\n"
 "      --exclude-from=FILE, --include-from=FILE  patterns from FILE\n"
+"  -0, --from0             patterns in FILE end with NULs, not newlines\n"
 "  -f, --filter=RULE       an rsync filter rule (\"- PAT\", \"+ PAT\")\n"
 "  -c, --checksum          compare contents, not size and time\n"
 "      --link-dest=DIR     hard link files unchanged in DIR\n"
@@ -120,6 +126,8 @@ mirror_usage(void)
 "      --info=progress2    the progress of the whole transfer\n"
 "      --no-progress       no progress line on the terminal, nor the above\n"
 "      --stats             counts and sizes at the end\n"
+"      --json              the counts, and what -i or -v shows, as JSON\n"
+"      --null              -i, -v: end each name with a NUL, unescaped\n"
 "      --fsync             have what was written on disk before exiting\n"
 "      --help              display this help and exit\n"
 "      --version           output version information and exit\n"
@@ -170,32 +178,109 @@ commas(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+FILE *
+xsync_view_out(const struct xsync_view *v)
+{
+	return v->json || v->null ? stderr : stdout;
+}
+
 static void
 show_progress(struct xsync_view *v, const struct mirror_item *it)
 {
+	FILE *out = xsync_view_out(v);
 	char a[32];
 	double t = elapsed(v);
 	uint64_t total = v->st->total_size;
 	int pct;
 
 	if (v->progress && it->update == '>' && it->st != NULL) {
-		printf("%15s 100%% (xfr#%u)\n",
+		fprintf(out, "%15s 100%% (xfr#%u)\n",
 		    commas((uint64_t)it->st->st_size, a, sizeof(a)), v->xfers);
 	}
 	if (v->progress2) {
 		pct = total > 0 ? (int)(v->done * 100 / total) : 100;
 		/* The line is rewritten in place: \r is no part of it. */
-		putchar('\r');
+		putc('\r', out);
 		/*
 		 * TRANSLATORS: the --info=progress2 line: bytes done,
 		 * percentage, rate, seconds, files copied and files seen.
 		 */
-		printf(_("%15s %3d%% %7.2fMB/s %8.1fs (xfr#%u, files %" PRIu64
-		    ")"), commas(v->done, a, sizeof(a)), pct,
+		fprintf(out, _("%15s %3d%% %7.2fMB/s %8.1fs (xfr#%u, files %"
+		    PRIu64 ")"), commas(v->done, a, sizeof(a)), pct,
 		    t > 0 ? (double)v->done / t / 1e6 : 0.0, t, v->xfers,
 		    v->st->files);
-		fflush(stdout);
+		fflush(out);
 	}
+}
+
+/* One item of the document's "changes" array. */
+static void
+json_item(struct xsync_view *v, const struct mirror_item *it)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} attrs[] = {
+		{ MI_CHECKSUM, "checksum" }, { MI_SIZE, "size" },
+		{ MI_TIME, "time" }, { MI_PERMS, "perms" },
+		{ MI_OWNER, "owner" }, { MI_GROUP, "group" },
+		{ MI_ACL, "acl" }, { MI_XATTR, "xattr" },
+	};
+	char code[12];
+	size_t i;
+	bool first = true;
+
+	mirror_itemize(it, code);
+	printf("%s\n{\"path\":", v->first ? "" : ",");
+	v->first = false;
+	common_json_str(it->path);
+	printf(",\"item\":\"%s\",\"type\":", code);
+	/* A deletion's type is not known: it was not looked at. */
+	if (it->type != '\0')
+		printf("\"%c\"", it->type);
+	else
+		fputs("null", stdout);
+	printf(",\"new\":%s,\"deleted\":%s,\"data\":%s,\"attributes\":[",
+	    it->flags & MI_NEW ? "true" : "false",
+	    it->flags & MI_DELETED ? "true" : "false",
+	    it->update == '>' ? "true" : "false");
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
+		if (!(it->flags & (MI_NEW | MI_DELETED)) &&
+		    (it->flags & attrs[i].bit)) {
+			printf("%s\"%s\"", first ? "" : ",", attrs[i].name);
+			first = false;
+		}
+	fputs("],\"link\":", stdout);
+	common_json_str(it->type == 'L' || it->update == 'h' ? it->link :
+	    NULL);
+	putchar('}');
+}
+
+void
+xsync_json_begin(struct xsync_view *v)
+{
+	v->first = true;
+	fputs(v->itemize > 0 || v->verbose > 0 ? "{\"changes\":[" :
+	    "{\"changes\":null", stdout);
+}
+
+void
+xsync_json_stats(const struct xsync_view *v, const struct mirror_stats *s)
+{
+	if (v->itemize > 0 || v->verbose > 0)
+		fputs(v->first ? "]" : "\n]", stdout);
+	printf(",\"stats\":{\"files\":%" PRIu64 ",\"regular\":%" PRIu64
+	    ",\"dirs\":%" PRIu64 ",\"symlinks\":%" PRIu64 ",\"devices\":%"
+	    PRIu64 ",\"specials\":%" PRIu64 ",\"created\":%" PRIu64
+	    ",\"created_regular\":%" PRIu64 ",\"created_dirs\":%" PRIu64
+	    ",\"created_symlinks\":%" PRIu64 ",\"deleted\":%" PRIu64
+	    ",\"transferred\":%" PRIu64 ",\"total_size\":%" PRIu64
+	    ",\"transferred_size\":%" PRIu64 ",\"copied\":%" PRIu64
+	    ",\"shared\":%" PRIu64 ",\"skipped_deletes\":%" PRIu64 "}",
+	    s->files, s->regular, s->dirs, s->symlinks, s->devices,
+	    s->specials, s->created, s->created_reg, s->created_dir,
+	    s->created_link, s->deleted, s->transferred, s->total_size,
+	    s->transferred_size, s->copied, s->shared, s->skipped_deletes);
 }
 
 void
@@ -212,11 +297,30 @@ xsync_view_item(void *arg, const struct mirror_item *it)
 	} else if (it->type == 'f' && it->st != NULL) {
 		v->done += (uint64_t)it->st->st_size;
 	}
+	if (v->json) {
+		/* -q silences messages, not the document asked for. */
+		if ((v->itemize > 0 || v->verbose > 0) &&
+		    (v->itemize > 1 || mirror_significant(it)))
+			json_item(v, it);
+		if (v->quiet)
+			return;
+		goto progress;
+	}
 	if (v->quiet)
 		return;
 	arrow = it->type == 'L' ? " -> " : it->update == 'h' &&
 	    it->link != NULL ? " => " : NULL;
-	if (v->itemize > 0 &&
+	if (v->null) {
+		/* The name as it is, no arrow: a target may hold anything. */
+		if (v->itemize > 0 &&
+		    (v->itemize > 1 || mirror_significant(it))) {
+			mirror_itemize(it, code);
+			printf("%s ", code);
+			common_put0(it->path);
+		} else if (v->itemize == 0 && v->verbose > 0 &&
+		    mirror_significant(it))
+			common_put0(it->path);
+	} else if (v->itemize > 0 &&
 	    (v->itemize > 1 || mirror_significant(it))) {
 		meter_hold();
 		mirror_itemize(it, code);
@@ -241,6 +345,7 @@ xsync_view_item(void *arg, const struct mirror_item *it)
 		putchar('\n');
 		meter_release();
 	}
+progress:
 	if (v->progress || v->progress2)
 		show_progress(v, it);
 }
@@ -283,32 +388,33 @@ xsync_view_report(void *arg, const struct mirror_event *ev)
 }
 
 void
-xsync_print_stats(const struct mirror_stats *s)
+xsync_print_stats(FILE *out, const struct mirror_stats *s)
 {
 	char a[32], b[32];
 
-	printf(_("\nNumber of files: %s (reg: %" PRIu64 ", dir: %" PRIu64
+	fprintf(out, _("\nNumber of files: %s (reg: %" PRIu64 ", dir: %" PRIu64
 	    ", link: %" PRIu64 ", dev: %" PRIu64 ", special: %" PRIu64 ")\n"),
 	    commas(s->files, a, sizeof(a)), s->regular, s->dirs, s->symlinks,
 	    s->devices, s->specials);
-	printf(_("Number of created files: %s (reg: %" PRIu64 ", dir: %"
+	fprintf(out, _("Number of created files: %s (reg: %" PRIu64 ", dir: %"
 	    PRIu64 ", link: %" PRIu64 ")\n"), commas(s->created, a,
 	    sizeof(a)), s->created_reg, s->created_dir, s->created_link);
-	printf(_("Number of deleted files: %s\n"),
+	fprintf(out, _("Number of deleted files: %s\n"),
 	    commas(s->deleted, a, sizeof(a)));
-	printf(_("Number of regular files transferred: %s\n"),
+	fprintf(out, _("Number of regular files transferred: %s\n"),
 	    commas(s->transferred, a, sizeof(a)));
-	printf(_("Total file size: %s bytes\n"),
+	fprintf(out, _("Total file size: %s bytes\n"),
 	    commas(s->total_size, a, sizeof(a)));
-	printf(_("Total transferred file size: %s bytes\n"),
+	fprintf(out, _("Total transferred file size: %s bytes\n"),
 	    commas(s->transferred_size, a, sizeof(a)));
-	printf(_("Copied data: %s bytes\nShared data: %s bytes\n"),
+	fprintf(out, _("Copied data: %s bytes\nShared data: %s bytes\n"),
 	    commas(s->copied, a, sizeof(a)), commas(s->shared, b,
 	    sizeof(b)));
 }
 
 static void
-load_rules(struct filter *f, enum filter_kind kind, const char *path)
+load_rules(struct filter *f, enum filter_kind kind, const char *path,
+    bool from0)
 {
 	FILE *fp;
 	size_t line = 0;
@@ -318,7 +424,7 @@ load_rules(struct filter *f, enum filter_kind kind, const char *path)
 		common_warn(errno, _("cannot read %s"), common_quote(path));
 		exit(XS_USAGE);
 	}
-	if (filter_load(f, kind, fp, &line) == -1) {
+	if (filter_load_delim(f, kind, fp, from0 ? '\0' : '\n', &line) == -1) {
 		common_warn(errno, _("%s, line %zu"), common_quote(path), line);
 		exit(XS_USAGE);
 	}
@@ -327,7 +433,7 @@ load_rules(struct filter *f, enum filter_kind kind, const char *path)
 }
 
 void
-xsync_filter_option(struct filter *f, int ch, const char *arg)
+xsync_filter_option(struct filter *f, int ch, const char *arg, bool from0)
 {
 	switch (ch) {
 	case OPT_EXCLUDE:
@@ -342,7 +448,7 @@ xsync_filter_option(struct filter *f, int ch, const char *arg)
 	case OPT_EXCLUDE_FROM:
 	case OPT_INCLUDE_FROM:
 		load_rules(f, ch == OPT_EXCLUDE_FROM ? FILTER_EXCLUDE :
-		    FILTER_INCLUDE, arg);
+		    FILTER_INCLUDE, arg, from0);
 		break;
 	default:
 		if (filter_rule(f, arg) == -1) {
@@ -352,6 +458,32 @@ xsync_filter_option(struct filter *f, int ch, const char *arg)
 		}
 		break;
 	}
+}
+
+void
+xsync_rules_add(struct xsync_rules *r, int ch, const char *arg)
+{
+	struct xsync_rule *v;
+
+	if ((v = reallocarray(r->v, r->n + 1, sizeof(*v))) == NULL)
+		err(XS_FILES, NULL);
+	r->v = v;
+	r->v[r->n].ch = ch;
+	r->v[r->n++].arg = arg;
+}
+
+bool
+xsync_rules_apply(struct xsync_rules *r, struct filter *f, bool from0)
+{
+	bool any = r->n > 0;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		xsync_filter_option(f, r->v[i].ch, r->v[i].arg, from0);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+	return any;
 }
 
 static long
@@ -423,12 +555,14 @@ xsync_meter_start(struct xsync_meter *xm, enum meter_mode mode,
 
 /*
  * The meter's mode: its line unless the run shows progress its own way
- * (--progress, --info=progress2) or nothing but errors (-q).
+ * (--progress, --info=progress2), nothing but errors (-q), or a document
+ * for scripts on the same terminal, whose lines it would cut into.
  */
 enum meter_mode
 xsync_meter_mode(const struct xsync_view *v)
 {
-	return v->no_meter || v->progress || v->progress2 || v->quiet ?
+	return v->no_meter || v->progress || v->progress2 || v->quiet ||
+	    ((v->json || v->null) && isatty(STDOUT_FILENO)) ?
 	    METER_OFF : METER_AUTO;
 }
 
@@ -441,9 +575,10 @@ xsync_mirror(int argc, char **argv)
 	struct filter f;
 	struct xsync_view v;
 	struct xsync_meter xm;
+	struct xsync_rules rules = { NULL, 0 };
 	struct stat st;
 	const char *dst;
-	bool stats = false, have_rules = false, fsync_dst = false, dst_dir;
+	bool stats = false, from0 = false, fsync_dst = false, dst_dir;
 	int ch, i, nsrc, status;
 
 	memset(&o, 0, sizeof(o));
@@ -453,8 +588,8 @@ xsync_mirror(int argc, char **argv)
 	o.ref_kind = MIRROR_REF_LINK;
 	filter_init(&f);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "arlptogDHAXxf:j:nicvqP", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "0arlptogDHAXxf:j:nicvqP",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			o.recursive = o.links = o.perms = o.times = true;
@@ -513,8 +648,10 @@ xsync_mirror(int argc, char **argv)
 		case OPT_EXCLUDE_FROM:
 		case OPT_INCLUDE_FROM:
 		case 'f':
-			xsync_filter_option(&f, ch, optarg);
-			have_rules = true;
+			xsync_rules_add(&rules, ch, optarg);
+			break;
+		case '0':
+			from0 = true;
 			break;
 		case 'j':
 			o.data.jobs = common_jobs(optarg);
@@ -583,6 +720,12 @@ xsync_mirror(int argc, char **argv)
 		case OPT_FSYNC:
 			fsync_dst = true;
 			break;
+		case OPT_JSON:
+			v.json = true;
+			break;
+		case OPT_NULL:
+			v.null = true;
+			break;
 		case OPT_HELP:
 			mirror_usage();
 			break;
@@ -594,6 +737,7 @@ xsync_mirror(int argc, char **argv)
 			common_try_help();
 		}
 	}
+	common_json_or_null(v.json, v.null);
 	nsrc = argc - optind - 1;
 	if (nsrc < 1) {
 		common_warn(0, argc == optind ? _("missing operand") :
@@ -601,7 +745,7 @@ xsync_mirror(int argc, char **argv)
 		    common_quote(argv[argc - 1]));
 		common_try_help();
 	}
-	if (have_rules)
+	if (xsync_rules_apply(&rules, &f, from0))
 		o.filter = &f;
 	dst = argv[argc - 1];
 	/* Every source must be there before anything is made. */
@@ -625,6 +769,8 @@ xsync_mirror(int argc, char **argv)
 		err(XS_FILES, NULL);
 	v.st = mirror_stats(m);
 	clock_gettime(CLOCK_MONOTONIC, &v.start);
+	if (v.json)
+		xsync_json_begin(&v);
 	dst_dir = stat(dst, &st) == 0 && S_ISDIR(st.st_mode);
 	if (nsrc == 1 && !dst_dir && dst[strlen(dst) - 1] != '/' &&
 	    lstat(argv[optind], &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -636,7 +782,8 @@ xsync_mirror(int argc, char **argv)
 			v.errors = true;
 		}
 	} else {
-		if (!dst_dir && (v.itemize > 0 || v.verbose > 0) && !v.quiet)
+		if (!dst_dir && (v.itemize > 0 || v.verbose > 0) && !v.quiet &&
+		    !v.json && !v.null)
 			printf(_("created directory %.*s\n"),
 			    (int)(strlen(dst) - (strlen(dst) > 1 &&
 			    dst[strlen(dst) - 1] == '/')), dst);
@@ -648,16 +795,14 @@ xsync_mirror(int argc, char **argv)
 				fflush(stdout);
 				common_warn(errno, _("cannot mirror %s to %s"),
 				    common_quote(argv[i]), common_quote(dst));
-				meter_stop();
-				mirror_free(m);
-				filter_free(&f);
-				return XS_FILES;
+				status = XS_FILES;
+				goto done;
 			}
 		}
 	}
 	meter_stop();
 	if (v.progress2)
-		putchar('\n');
+		putc('\n', xsync_view_out(&v));
 	if (fsync_dst && !mirror_stopped(m) && mirror_sync(m, dst) == -1) {
 		fflush(stdout);
 		common_warn(errno, _("cannot flush %s to disk"),
@@ -669,12 +814,19 @@ xsync_mirror(int argc, char **argv)
 		common_warn(0, _("deletions stopped due to --max-delete limit "
 		    "(%" PRIu64 " skipped)"), mirror_stats(m)->skipped_deletes);
 	}
-	if (stats && !v.quiet)
-		xsync_print_stats(mirror_stats(m));
+	if (stats && !v.quiet && !v.json)
+		xsync_print_stats(xsync_view_out(&v), mirror_stats(m));
 	/* A full or failing destination stopped it: rsync's 11. */
 	status = mirror_stopped(m) ? XS_IO : v.errors ? XS_PARTIAL :
 	    mirror_stats(m)->skipped_deletes ?
 	    XS_DEL_LIMIT : v.vanished ? XS_VANISHED : XS_OK;
+done:
+	meter_stop();
+	if (v.json) {
+		xsync_json_stats(&v, mirror_stats(m));
+		printf(",\"dry_run\":%s,\"status\":%d}\n",
+		    o.dry_run ? "true" : "false", status);
+	}
 	mirror_free(m);
 	filter_free(&f);
 	if (fflush(stdout) == EOF || ferror(stdout)) {

@@ -37,11 +37,14 @@ enum {
 	OPT_KEEP_WEEKLY,
 	OPT_KEEP_MONTHLY,
 	OPT_KEEP_YEARLY,
+	OPT_JSON,
+	OPT_NULL,
 	OPT_HELP
 };
 
 static const struct option snapshot_opts[] = {
 	XSYNC_FILTER_OPTIONS,
+	{ "from0", no_argument, NULL, '0' },
 	{ "link", no_argument, NULL, OPT_LINK },
 	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
@@ -53,6 +56,8 @@ static const struct option snapshot_opts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "null", no_argument, NULL, OPT_NULL },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
@@ -107,20 +112,21 @@ xsync_snapshot(int argc, char **argv)
 	struct mirror_ops ops = { 0 };
 	struct xsync_view v;
 	struct xsync_meter xm;
+	struct xsync_rules rules = { NULL, 0 };
 	struct filter f;
 	struct repo r;
 	struct stat sb;
 	char *src;
 	unsigned flags = REPO_CREATE | REPO_LOCK;
-	bool stats = false, rules = false;
-	int ch, status, rc;
+	bool stats = false, from0 = false, done;
+	int ch, status;
 
 	memset(&so, 0, sizeof(so));
 	memset(&v, 0, sizeof(v));
 	memset(&st, 0, sizeof(st));
 	filter_init(&f);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+cxivqj:f:", snapshot_opts,
+	while ((ch = getopt_long(argc, argv, "+0cxivqj:f:", snapshot_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_EXCLUDE:
@@ -128,8 +134,10 @@ xsync_snapshot(int argc, char **argv)
 		case OPT_EXCLUDE_FROM:
 		case OPT_INCLUDE_FROM:
 		case 'f':
-			xsync_filter_option(&f, ch, optarg);
-			rules = true;
+			xsync_rules_add(&rules, ch, optarg);
+			break;
+		case '0':
+			from0 = true;
 			break;
 		case OPT_LINK:
 			so.link = true;
@@ -166,6 +174,12 @@ xsync_snapshot(int argc, char **argv)
 			v.progress = false;
 			v.no_meter = true;
 			break;
+		case OPT_JSON:
+			v.json = true;
+			break;
+		case OPT_NULL:
+			v.null = true;
+			break;
 		case 'j':
 			so.jobs = common_jobs(optarg);
 			break;
@@ -179,9 +193,11 @@ xsync_snapshot(int argc, char **argv)
 "  -x, --one-file-system do not cross filesystem boundaries\n"
 "      --exclude=PATTERN, --include=PATTERN, --exclude-from=FILE,\n"
 "      --include-from=FILE, -f RULE   rsync's filter rules\n"
+"  -0, --from0           patterns in FILE end with NULs, not newlines\n"
 "      --wait            wait for another run on REPO to end\n"
 "      --fsync           have the snapshot on disk before exiting\n"
-"  -i, -v, -q, --stats, --progress, --no-progress   as for the mirror\n"
+"  -i, -v, -q, --stats, --progress, --no-progress, --json, --null\n"
+"                        as for the mirror\n"
 "  -j, --jobs=N          copy and hash with N threads\n"
 "\nExit status: 0 done, 1 usage error, 3 REPO cannot be used or is in "
 "use,\n11 the snapshot could not be completed, 23 complete but some "
@@ -191,15 +207,17 @@ xsync_snapshot(int argc, char **argv)
 			common_try_help();
 		}
 	}
+	common_json_or_null(v.json, v.null);
 	want_operands(argc, argv, 2);
+	if (xsync_rules_apply(&rules, &f, from0))
+		so.filter = &f;
 	if (stat(argv[optind], &sb) == -1 || !S_ISDIR(sb.st_mode)) {
 		common_warn(errno == 0 ? ENOTDIR : errno, _("cannot snapshot "
 		    "%s"), common_quote(argv[optind]));
 		return XS_FILES;
 	}
-	if (rules)
-		so.filter = &f;
-	so.quiet_items = v.itemize == 0;
+	/* The document tells what changed in every column, -v or -i. */
+	so.quiet_items = v.itemize == 0 && !v.json;
 	so.all_items = v.itemize > 1 || v.progress || v.progress2;
 	open_repo(&r, argv[optind + 1], flags);
 	ops.item = xsync_view_item;
@@ -208,35 +226,56 @@ xsync_snapshot(int argc, char **argv)
 	ops.arg = &v;
 	v.st = &st;
 	clock_gettime(CLOCK_MONOTONIC, &v.start);
+	if (v.json)
+		xsync_json_begin(&v);
 	/* The snapshot holds SRC's contents: "SRC/" to the meter. */
 	if (asprintf(&src, "%s/", argv[optind]) == -1)
 		err(XS_FILES, NULL);
 	so.progress = &xm.prog;
 	xsync_meter_start(&xm, xsync_meter_mode(&v),
 	    (const char *const *)&src, 1, so.filter, so.one_file_system);
-	rc = repo_snapshot(&r, argv[optind], &so, &ops, &st, &res);
+	done = repo_snapshot(&r, argv[optind], &so, &ops, &st, &res) == 0;
 	meter_stop();
 	free(src);
-	if (rc == -1) {
+	if (!done) {
 		fflush(stdout);
 		common_warn(errno, _("snapshot %s of %s not completed; the "
 		    "next run goes on from it"), common_quote(res.name),
 		    common_quote(argv[optind]));
+		status = XS_IO;
+	} else
+		status = v.errors ? XS_PARTIAL : v.vanished ? XS_VANISHED :
+		    XS_OK;
+	if (v.json) {
+		xsync_json_stats(&v, &st);
+		fputs(",\"repository\":", stdout);
+		common_json_str(argv[optind + 1]);
+		fputs(",\"snapshot\":", stdout);
+		common_json_str(res.name[0] != '\0' ? res.name : NULL);
+		fputs(",\"previous\":", stdout);
+		common_json_str(res.prev[0] != '\0' ? res.prev : NULL);
+		printf(",\"complete\":%s,\"subvolume\":%s,\"resumed\":%s,"
+		    "\"status\":%d}\n", done ? "true" : "false",
+		    res.subvolume ? "true" : "false",
+		    res.resumed ? "true" : "false", status);
+	}
+	if (!done) {
 		repo_close(&r);
 		filter_free(&f);
+		(void)common_flush_stdout();
 		return XS_IO;
 	}
-	if (v.verbose > 0 && !v.quiet)
-		printf(_("snapshot %s: %" PRIu64 " entries, %" PRIu64
+	if (v.verbose > 0 && !v.quiet && !v.json)
+		fprintf(xsync_view_out(&v), _("snapshot %s: %" PRIu64
+		    " entries, %" PRIu64
 		    " files written, %" PRIu64 " bytes copied, %" PRIu64
 		    " shared%s%s%s%s\n"), res.name, st.files, st.transferred,
 		    st.copied, st.shared, res.prev[0] ? _(", from ") : "",
 		    res.prev, res.subvolume ?
 		    _(" (btrfs snapshot)") : "", res.resumed ?
 		    _(" (resumed)") : "");
-	if (stats && !v.quiet)
-		xsync_print_stats(&st);
-	status = v.errors ? XS_PARTIAL : v.vanished ? XS_VANISHED : XS_OK;
+	if (stats && !v.quiet && !v.json)
+		xsync_print_stats(xsync_view_out(&v), &st);
 	repo_close(&r);
 	filter_free(&f);
 	if (common_flush_stdout() == -1)
@@ -265,35 +304,92 @@ put_size(uint64_t n, bool human)
 		printf("%8.1f%c", d, units[i]);
 }
 
+/* list --json: the document, one object per snapshot. */
+static int
+list_json(const struct repo *r, const char *path)
+{
+	struct repo_usage u;
+	size_t i;
+	int e, status = XS_OK;
+
+	fputs("{\"repository\":", stdout);
+	common_json_str(path);
+	fputs(",\"snapshots\":[", stdout);
+	for (i = 0; i < r->n; i++) {
+		printf("%s\n{\"name\":", i > 0 ? "," : "");
+		common_json_str(r->v[i].name);
+		printf(",\"time\":%lld", (long long)r->v[i].when);
+		if (repo_usage(r, r->v[i].name, &u) == -1) {
+			e = errno;
+			common_warn(e, _("cannot measure %s"),
+			    common_quote(r->v[i].name));
+			fputs(",\"entries\":null,\"bytes\":null,\"exclusive\":"
+			    "null,\"error\":", stdout);
+			common_json_text(strerror(e));
+			putchar('}');
+			status = XS_PARTIAL;
+			continue;
+		}
+		printf(",\"entries\":%" PRIu64 ",\"bytes\":%" PRIu64
+		    ",\"exclusive\":%" PRIu64 "}", u.files, u.bytes,
+		    u.exclusive);
+	}
+	printf("%s],\"status\":%d}\n", r->n > 0 ? "\n" : "", status);
+	return status;
+}
+
 int
 xsync_list(int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "null", no_argument, NULL, '0' },
 		{ "human-readable", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct repo_usage u;
 	struct repo r;
 	const char *head[4];
-	bool human = false;
+	bool human = false, json = false, null = false;
 	size_t i;
 	int ch, status = XS_OK;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+0h", lo, NULL)) != -1) {
 		if (ch == 'h')
 			human = true;
+		else if (ch == '0')
+			null = true;
+		else if (ch == OPT_JSON)
+			json = true;
 		else if (ch == OPT_HELP)
-			sub_usage(_("list [-h] REPO"), _(
+			sub_usage(_("list [-0h] [--json] REPO"), _(
 "One line per complete snapshot, oldest first: its name (the UTC time it\n"
 "was taken), entries, bytes of file data, and bytes no other snapshot\n"
-"shares.  -h: sizes in K, M, G.\n"));
+"shares.  -h: sizes in K, M, G.\n"
+"\n"
+"  -0, --null      only the names, each ended by a NUL\n"
+"      --json      one JSON document on standard output\n"
+"\nExit status: 0 success, 1 usage error, 3 REPO cannot be used, 23 some\n"
+"snapshots could not be measured.\n"));
 		else
 			common_try_help();
 	}
+	common_json_or_null(json, null);
 	want_operands(argc, argv, 1);
 	open_repo(&r, argv[optind], 0);
+	if (json || null) {
+		if (json)
+			status = list_json(&r, argv[optind]);
+		else
+			for (i = 0; i < r.n; i++)
+				common_put0(r.v[i].name);
+		repo_close(&r);
+		if (common_flush_stdout() == -1)
+			return XS_PARTIAL;
+		return status;
+	}
 	/*
 	 * TRANSLATORS: the headings of xsync list's columns, 22, 10, 9 and
 	 * 9 characters wide at most.
@@ -341,9 +437,12 @@ count_arg(const char *arg)
 	return (unsigned)n;
 }
 
-/* "last, daily" for the reasons a snapshot is kept. */
+/*
+ * "last, daily" for the reasons a snapshot is kept; as JSON strings,
+ * "last","daily".
+ */
 static void
-put_reasons(unsigned why)
+put_reasons(unsigned why, bool json)
 {
 	static const struct {
 		unsigned bit;
@@ -359,9 +458,56 @@ put_reasons(unsigned why)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (why & names[i].bit) {
-			printf("%s%s", first ? "" : ", ", names[i].name);
+			printf(json ? "%s\"%s\"" : "%s%s", first ? "" : json ?
+			    "," : ", ", names[i].name);
 			first = false;
 		}
+}
+
+/*
+ * prune --json: what was kept and why, what was deleted (or would be,
+ * dry), and what could not be (err[i] its errno).
+ */
+static void
+prune_json(const struct repo_snap *v, size_t n, const unsigned *why,
+    const int *err, bool dry, int status)
+{
+	size_t i;
+	bool first = true;
+
+	printf("{\"dry_run\":%s,\"kept\":[", dry ? "true" : "false");
+	for (i = 0; i < n; i++) {
+		if (why[i] == 0)
+			continue;
+		printf("%s\n{\"name\":", first ? "" : ",");
+		common_json_str(v[i].name);
+		fputs(",\"reasons\":[", stdout);
+		put_reasons(why[i], true);
+		fputs("]}", stdout);
+		first = false;
+	}
+	fputs(first ? "],\"deleted\":[" : "\n],\"deleted\":[", stdout);
+	first = true;
+	for (i = 0; i < n; i++) {
+		if (why[i] != 0 || err[i] != 0)
+			continue;
+		fputs(first ? "" : ",", stdout);
+		common_json_str(v[i].name);
+		first = false;
+	}
+	fputs("],\"failed\":[", stdout);
+	first = true;
+	for (i = 0; i < n; i++) {
+		if (why[i] != 0 || err[i] == 0)
+			continue;
+		fputs(first ? "{\"name\":" : ",{\"name\":", stdout);
+		common_json_str(v[i].name);
+		fputs(",\"error\":", stdout);
+		common_json_text(strerror(err[i]));
+		putchar('}');
+		first = false;
+	}
+	printf("],\"status\":%d}\n", status);
 }
 
 int
@@ -377,6 +523,8 @@ xsync_prune(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "wait", no_argument, NULL, OPT_WAIT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "null", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -384,13 +532,13 @@ xsync_prune(int argc, char **argv)
 	struct repo_snap *v;
 	struct repo r;
 	unsigned *why, flags = REPO_LOCK;
-	bool dry = false, verbose = false;
+	bool dry = false, verbose = false, json = false, null = false;
 	size_t i, n;
-	int ch, status = XS_OK;
+	int *errs, ch, status = XS_OK;
 
 	memset(&keep, 0, sizeof(keep));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+nv", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+0nv", lo, NULL)) != -1) {
 		switch (ch) {
 		case OPT_KEEP_LAST:
 			keep.last = count_arg(optarg);
@@ -419,20 +567,32 @@ xsync_prune(int argc, char **argv)
 		case OPT_WAIT:
 			flags = REPO_WAIT;
 			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case '0':
+			null = true;
+			break;
 		case OPT_HELP:
-			sub_usage(_("prune --keep-KIND=N... [-n] [-v] REPO"), _(
+			sub_usage(_("prune --keep-KIND=N... [-0nv] [--json] "
+			    "REPO"), _(
 "Delete the snapshots the policy does not keep.  KIND is last, hourly,\n"
 "daily, weekly, monthly or yearly: each keeps the newest snapshot of each\n"
 "of its N newest periods (UTC) that have one.  The latest snapshot and one\n"
 "being made are never deleted.\n\n"
 "  -n, --dry-run   show what would be kept and deleted, delete nothing\n"
 "  -v, --verbose   show what is kept and why, and what is deleted\n"
-"      --wait      wait for another run on REPO to end\n"));
+"  -0, --null      only the names of what is deleted, each ended by a NUL\n"
+"      --json      what is kept and why, and what is deleted, as JSON\n"
+"      --wait      wait for another run on REPO to end\n"
+"\nExit status: 0 success, 1 usage error, 3 REPO cannot be used or is in "
+"use,\n23 some snapshots could not be deleted.\n"));
 			break;
 		default:
 			common_try_help();
 		}
 	}
+	common_json_or_null(json, null);
 	want_operands(argc, argv, 1);
 	if (keep.last + keep.hourly + keep.daily + keep.weekly +
 	    keep.monthly + keep.yearly == 0) {
@@ -444,31 +604,39 @@ xsync_prune(int argc, char **argv)
 	n = r.n;
 	v = n > 0 ? malloc(n * sizeof(*v)) : NULL;
 	why = n > 0 ? malloc(n * sizeof(*why)) : NULL;
-	if (n > 0 && (v == NULL || why == NULL))
+	errs = n > 0 ? calloc(n, sizeof(*errs)) : NULL;
+	if (n > 0 && (v == NULL || why == NULL || errs == NULL))
 		err(XS_FILES, NULL);
 	if (n > 0)
 		memcpy(v, r.v, n * sizeof(*v));
 	repo_prune_plan(v, n, &keep, why);
 	for (i = 0; i < n; i++) {
 		if (why[i] != 0) {
-			if (verbose || dry) {
+			if ((verbose || dry) && !json && !null) {
 				printf(_("keep   %s ("), v[i].name);
-				put_reasons(why[i]);
+				put_reasons(why[i], false);
 				puts(")");
 			}
 			continue;
 		}
-		if (verbose || dry)
+		if ((verbose || dry) && !json && !null)
 			printf(_("delete %s\n"), v[i].name);
 		fflush(stdout);
 		if (!dry && repo_delete(&r, v[i].name) == -1) {
-			common_warn(errno, _("cannot delete snapshot %s"),
+			errs[i] = errno != 0 ? errno : EIO;
+			common_warn(errs[i], _("cannot delete snapshot %s"),
 			    common_quote(v[i].name));
 			status = XS_PARTIAL;
+		} else if (null) {
+			common_put0(v[i].name);
+			fflush(stdout);
 		}
 	}
+	if (json)
+		prune_json(v, n, why, errs, dry, status);
 	free(v);
 	free(why);
+	free(errs);
 	repo_close(&r);
 	if (common_flush_stdout() == -1)
 		return XS_PARTIAL;
@@ -556,6 +724,7 @@ struct side {
 	char		*path;
 	char		*target;
 	bool		 have;
+	bool		 bad;		/* a record could not be read */
 	const char	*name;
 };
 
@@ -572,7 +741,8 @@ next(struct side *s)
 		else
 			common_warn(errno, _("cannot read %s"),
 			    common_quote(s->name));
-		exit(XS_FILES);
+		/* What was found so far stays printed: the comparison stops. */
+		s->bad = true;
 	}
 	if (s->have) {
 		free(s->path);
@@ -594,28 +764,108 @@ put_escaped(const char *prefix, const char *path)
 	free(e);
 }
 
+/* How diff shows what it finds: lines, NUL-ended records or JSON. */
+struct diff_view {
+	bool		 json;
+	bool		 null;
+	bool		 first;		/* nothing in the document yet */
+	uint64_t	 added;
+	uint64_t	 removed;
+	uint64_t	 changed;
+};
+
+/*
+ * One path added ('+'), removed ('-') or changed ('M', in the k fields
+ * named by w).
+ */
+static void
+diff_show(struct diff_view *dv, int kind, const char *path, const char *w[],
+    int k)
+{
+	int i;
+
+	if (kind == '+')
+		dv->added++;
+	else if (kind == '-')
+		dv->removed++;
+	else
+		dv->changed++;
+	if (dv->json) {
+		printf("%s\n{\"status\":\"%s\",\"path\":", dv->first ? "" :
+		    ",", kind == '+' ? "added" : kind == '-' ? "removed" :
+		    "changed");
+		common_json_str(path);
+		if (kind == 'M') {
+			fputs(",\"fields\":[", stdout);
+			for (i = 0; i < k; i++)
+				printf("%s\"%s\"", i ? "," : "", w[i]);
+			putchar(']');
+		}
+		putchar('}');
+		dv->first = false;
+		return;
+	}
+	if (dv->null) {
+		/* The fields first: the path, last, may hold anything. */
+		printf("%c ", kind);
+		for (i = 0; i < k; i++)
+			printf("%s%s", i ? "," : "", w[i]);
+		if (k > 0)
+			putchar(' ');
+		common_put0(path);
+		return;
+	}
+	if (kind != 'M') {
+		put_escaped(kind == '+' ? "+ " : "- ", path);
+		putchar('\n');
+		return;
+	}
+	put_escaped("M ", path);
+	fputs(" (", stdout);
+	for (i = 0; i < k; i++)
+		printf("%s%s", i ? ", " : "", w[i]);
+	puts(")");
+}
+
 int
 xsync_diff(int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "null", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct diff_view dv;
 	struct side a, b;
 	FILE *fa, *fb;
 	char *na, *nb;
-	int ch, c;
+	int ch, c, status;
 
+	memset(&dv, 0, sizeof(dv));
+	dv.first = true;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
-		if (ch == OPT_HELP)
-			sub_usage(_("diff SNAP_A SNAP_B"), _(
+	while ((ch = getopt_long(argc, argv, "+0", lo, NULL)) != -1) {
+		if (ch == OPT_JSON)
+			dv.json = true;
+		else if (ch == '0')
+			dv.null = true;
+		else if (ch == OPT_HELP)
+			sub_usage(_("diff [-0] [--json] SNAP_A SNAP_B"), _(
 "What changed from SNAP_A to SNAP_B, from their manifests: \"+ PATH\" for\n"
 "what was added, \"- PATH\" for what was deleted, \"M PATH (WHAT)\" for\n"
 "what changed, WHAT among content, type, mode, owner, group, mtime and\n"
-"target.  A snapshot is REPO/NAME; a manifest file may stand for one.\n"));
-		common_try_help();
+"target.  A snapshot is REPO/NAME; a manifest file may stand for one.\n"
+"\n"
+"  -0, --null      \"+ PATH\", \"- PATH\", \"M WHAT PATH\", each ended by a\n"
+"                  NUL, PATH as it is and WHAT as content,mode\n"
+"      --json      one JSON document on standard output\n"
+"\nExit status: 0 success (whether the snapshots differ or not), 1 usage\n"
+"error, 3 a snapshot or manifest that cannot be read, 23 a write error.\n"));
+		else
+			common_try_help();
 	}
+	common_json_or_null(dv.json, dv.null);
 	want_operands(argc, argv, 2);
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -629,25 +879,25 @@ xsync_diff(int argc, char **argv)
 		    common_quote(a.rd.why ? a.name : b.name));
 		return XS_FILES;
 	}
+	if (dv.json)
+		fputs("{\"differences\":[", stdout);
 	next(&a);
 	next(&b);
-	while (a.have || b.have) {
+	while ((a.have || b.have) && !a.bad && !b.bad) {
 		c = !a.have ? 1 : !b.have ? -1 : scan_pathcmp(a.path, b.path);
 		if (c < 0) {
-			put_escaped("- ", a.path);
-			putchar('\n');
+			diff_show(&dv, '-', a.path, NULL, 0);
 			next(&a);
 			continue;
 		}
 		if (c > 0) {
-			put_escaped("+ ", b.path);
-			putchar('\n');
+			diff_show(&dv, '+', b.path, NULL, 0);
 			next(&b);
 			continue;
 		}
 		{
 			const char *w[8];
-			int k = 0, i;
+			int k = 0;
 			int ta = a.rec.type == 'h' ? 'f' : a.rec.type;
 			int tb = b.rec.type == 'h' ? 'f' : b.rec.type;
 
@@ -672,17 +922,17 @@ xsync_diff(int argc, char **argv)
 			    (a.target == NULL || b.target == NULL ||
 			    strcmp(a.target, b.target) != 0))
 				w[k++] = "target";
-			if (k > 0) {
-				put_escaped("M ", a.path);
-				fputs(" (", stdout);
-				for (i = 0; i < k; i++)
-					printf("%s%s", i ? ", " : "", w[i]);
-				puts(")");
-			}
+			if (k > 0)
+				diff_show(&dv, 'M', a.path, w, k);
 		}
 		next(&a);
 		next(&b);
 	}
+	status = a.bad || b.bad ? XS_FILES : XS_OK;
+	if (dv.json)
+		printf("%s],\"added\":%" PRIu64 ",\"removed\":%" PRIu64
+		    ",\"changed\":%" PRIu64 ",\"status\":%d}\n", dv.first ? "" :
+		    "\n", dv.added, dv.removed, dv.changed, status);
 	manifest_close(&a.rd);
 	manifest_close(&b.rd);
 	(void)fclose(fa);
@@ -693,7 +943,7 @@ xsync_diff(int argc, char **argv)
 	free(b.target);
 	free(na);
 	free(nb);
-	if (common_flush_stdout() == -1)
+	if (common_flush_stdout() == -1 && status == XS_OK)
 		return XS_PARTIAL;
-	return XS_OK;
+	return status;
 }

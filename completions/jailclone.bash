@@ -36,12 +36,12 @@ _jailclone_opts()
         create) echo '-m --mode= --store= --shared= --private= --hostname=
             --set= --copy-in= --progress --no-progress -j --jobs= -v --verbose
             --wait --help' ;;
-        verify) echo '--json --fast -j --jobs= --wait --help' ;;
-        update) echo '--template= -v --verbose --store= -j --jobs= --wait
-            --help' ;;
+        verify) echo '-0 --null --json --fast -j --jobs= --wait --help' ;;
+        update) echo '--template= -0 --null -v --verbose --json --store= -j
+            --jobs= --wait --help' ;;
         du) echo '--json -h --human-readable --help' ;;
         destroy) echo '-v --verbose --wait --help' ;;
-        list) echo '--json --help' ;;
+        list) echo '-0 --null --json --help' ;;
     esac
 }
 

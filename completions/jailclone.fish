@@ -98,15 +98,18 @@ complete -c jailclone -n '__fish_jailclone_opts_for create' -l wait -d 'Wait for
 complete -c jailclone -n '__fish_jailclone_operand create 0' -F
 complete -c jailclone -n '__fish_jailclone_operand create 1 +' -x -a '(__fish_jailclone_dirs)'
 
-# verify [--json] [--fast] [-j N] [--wait] JAIL...
+# verify [-0] [--json] [--fast] [-j N] [--wait] JAIL...
 complete -c jailclone -n '__fish_jailclone_opts_for verify' -l json -d 'One JSON document on standard output'
+complete -c jailclone -n '__fish_jailclone_opts_for verify' -s 0 -l null -d 'Records ended by NULs, paths as they are'
 complete -c jailclone -n '__fish_jailclone_opts_for verify' -l fast -d 'Compare metadata only, read no content'
 complete -c jailclone -n '__fish_jailclone_opts_for verify' -s j -l jobs -x -d 'Hash with N threads'
 complete -c jailclone -n '__fish_jailclone_opts_for verify' -l wait -d 'Wait for a jail in use instead of failing'
 
-# update --template=TEMPLATE [-v] [--store=DIR] [-j N] [--wait] JAIL...
+# update --template=TEMPLATE [-0v] [--json] [--store=DIR] [-j N] [--wait] JAIL...
 complete -c jailclone -n '__fish_jailclone_opts_for update' -l template -r -F -d 'The new template (directory or archive)'
 complete -c jailclone -n '__fish_jailclone_opts_for update' -s v -l verbose -d 'Name each jail done and each path changed'
+complete -c jailclone -n '__fish_jailclone_opts_for update' -l json -d 'One JSON document on standard output'
+complete -c jailclone -n '__fish_jailclone_opts_for update' -s 0 -l null -d 'Records ended by NULs, paths as they are'
 complete -c jailclone -n '__fish_jailclone_opts_for update' -l store -x -a '(__fish_jailclone_dirs)' -d 'Where archives are unpacked'
 complete -c jailclone -n '__fish_jailclone_opts_for update' -s j -l jobs -x -d 'Update N jails at a time'
 complete -c jailclone -n '__fish_jailclone_opts_for update' -l wait -d 'Wait for a jail or the store in use instead of failing'
@@ -121,6 +124,7 @@ complete -c jailclone -n '__fish_jailclone_opts_for destroy' -l wait -d 'Wait fo
 
 complete -c jailclone -n '__fish_jailclone_operand verify 0 +; or __fish_jailclone_operand update 0 +; or __fish_jailclone_operand du 0 +; or __fish_jailclone_operand destroy 0 +' -x -a '(__fish_jailclone_dirs)'
 
-# list [--json] [DIR]
+# list [-0] [--json] [DIR]
 complete -c jailclone -n '__fish_jailclone_opts_for list' -l json -d 'One JSON document on standard output'
+complete -c jailclone -n '__fish_jailclone_opts_for list' -s 0 -l null -d 'The names of complete jails, each ended by a NUL'
 complete -c jailclone -n '__fish_jailclone_operand list 0' -x -a '(__fish_jailclone_dirs)'

@@ -14,9 +14,10 @@ _xsync_mirror_opts='-a --archive -r --recursive -l --links -p --perms -t --times
     -o --owner -g --group -D --devices --specials -H --hard-links -A --acls
     -X --xattrs -x --one-file-system --delete --delete-during
     --delete-excluded --max-delete= --exclude= --include= --exclude-from=
-    --include-from= -f --filter= -n --dry-run -i --itemize-changes
-    -c --checksum --link-dest= --reflink-dest= -j --jobs= --progress -P --no-progress --info=
-    --stats -v --verbose -q --quiet --numeric-ids --fsync --help --version'
+    --include-from= -0 --from0 -f --filter= -n --dry-run -i --itemize-changes
+    -c --checksum --link-dest= --reflink-dest= -j --jobs= --progress -P
+    --no-progress --info= --stats --json --null -v --verbose -q --quiet
+    --numeric-ids --fsync --help --version'
 
 # _xsync_files [-d]: complete file names (directories only with -d) for $cur.
 _xsync_files()
@@ -41,17 +42,18 @@ _xsync_opts()
 {
     case $1 in
         manifest) echo '-j --jobs= -o --output= --help --version' ;;
-        verify) echo '-j --jobs= --json -v --verbose --help --version' ;;
+        verify) echo '-0 --null -j --jobs= --json -v --verbose --help
+            --version' ;;
         export) echo '--format= -o --output= --help --version' ;;
         snapshot) echo '--link --wait --fsync -c --checksum -x --one-file-system
-            --exclude= --include= --exclude-from= --include-from= -f
-            --filter= -i --itemize-changes -v --verbose -q --quiet --stats
-            --progress --no-progress -j --jobs= --help' ;;
-        list) echo '-h --human-readable --help' ;;
+            --exclude= --include= --exclude-from= --include-from= -0 --from0
+            -f --filter= -i --itemize-changes -v --verbose -q --quiet --stats
+            --progress --no-progress --json --null -j --jobs= --help' ;;
+        list) echo '-0 --null -h --human-readable --json --help' ;;
         prune) echo '--keep-last= --keep-hourly= --keep-daily= --keep-weekly=
-            --keep-monthly= --keep-yearly= -n --dry-run -v --verbose --wait
-            --help' ;;
-        diff) echo '--help' ;;
+            --keep-monthly= --keep-yearly= -0 --null -n --dry-run -v --verbose
+            --json --wait --help' ;;
+        diff) echo '-0 --null --json --help' ;;
     esac
 }
 

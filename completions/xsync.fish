@@ -66,9 +66,10 @@ complete -c xsync -n '__fish_xsync_opts_for manifest' -s j -l jobs -x -d 'Hash w
 complete -c xsync -n '__fish_xsync_opts_for manifest' -s o -l output -r -F -d 'Write to FILE, atomically'
 complete -c xsync -n '__fish_xsync_operand manifest 0' -x -a '(__fish_complete_directories (commandline -ct))'
 
-# verify [-j N] [--json] [-v] MANIFEST DIR
+# verify [-0v] [-j N] [--json] MANIFEST DIR
 complete -c xsync -n '__fish_xsync_opts_for verify' -s j -l jobs -x -d 'Hash with N threads (default: one per CPU but one)'
 complete -c xsync -n '__fish_xsync_opts_for verify' -l json -d 'Write one JSON document on standard output'
+complete -c xsync -n '__fish_xsync_opts_for verify' -s 0 -l null -d 'Records ended by NULs, paths as they are'
 complete -c xsync -n '__fish_xsync_opts_for verify' -s v -l verbose -d 'Print a summary on standard error'
 complete -c xsync -n '__fish_xsync_operand verify 0' -F
 complete -c xsync -n '__fish_xsync_operand verify 1' -x -a '(__fish_complete_directories (commandline -ct))'
@@ -108,6 +109,7 @@ complete -c xsync -n __fish_xsync_mirror -l exclude -x -d 'Exclude what matches 
 complete -c xsync -n __fish_xsync_mirror -l include -x -d 'Keep what matches PATTERN'
 complete -c xsync -n __fish_xsync_mirror -l exclude-from -r -F -d 'Exclude patterns from FILE'
 complete -c xsync -n __fish_xsync_mirror -l include-from -r -F -d 'Include patterns from FILE'
+complete -c xsync -n __fish_xsync_mirror -s 0 -l from0 -d 'Patterns in the -from files end with NULs'
 complete -c xsync -n __fish_xsync_mirror -s f -l filter -x -d 'A filter rule'
 complete -c xsync -n __fish_xsync_mirror -s n -l dry-run -d 'Change nothing'
 complete -c xsync -n __fish_xsync_mirror -s i -l itemize-changes -d 'A line per change'
@@ -119,6 +121,8 @@ complete -c xsync -n __fish_xsync_mirror -s P -l progress -d 'A line per file wr
 complete -c xsync -n __fish_xsync_mirror -l no-progress -d 'No progress line, nor --progress lines'
 complete -c xsync -n __fish_xsync_mirror -l info -x -a 'progress2 stats' -d 'progress2: the whole transfer'
 complete -c xsync -n __fish_xsync_mirror -l stats -d 'Counts and sizes at the end'
+complete -c xsync -n __fish_xsync_mirror -l json -d 'The counts, and what -i or -v shows, as JSON'
+complete -c xsync -n __fish_xsync_mirror -l null -d '-i, -v: end each name with a NUL, unescaped'
 complete -c xsync -n __fish_xsync_mirror -s v -l verbose -d 'Names of what changes'
 complete -c xsync -n __fish_xsync_mirror -s q -l quiet -d 'Only errors'
 complete -c xsync -n __fish_xsync_mirror -l numeric-ids -d 'Accepted'
@@ -138,6 +142,7 @@ complete -c xsync -n '__fish_xsync_opts_for snapshot' -l exclude -x -d 'Exclude 
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l include -x -d 'Keep what matches PATTERN'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l exclude-from -r -F -d 'Exclude patterns from FILE'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l include-from -r -F -d 'Include patterns from FILE'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -s 0 -l from0 -d 'Patterns in the -from files end with NULs'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -s f -l filter -x -d 'A filter rule'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -s i -l itemize-changes -d 'A line per change'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -s v -l verbose -d 'A summary line'
@@ -145,12 +150,19 @@ complete -c xsync -n '__fish_xsync_opts_for snapshot' -s q -l quiet -d 'Only err
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l stats -d 'Counts and sizes at the end'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l progress -d 'A line per file written'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -l no-progress -d 'No progress line, nor --progress lines'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l json -d 'The counts, and what -i or -v shows, as JSON'
+complete -c xsync -n '__fish_xsync_opts_for snapshot' -l null -d '-i, -v: end each name with a NUL, unescaped'
 complete -c xsync -n '__fish_xsync_opts_for snapshot' -s j -l jobs -x -d 'Copy and hash with N threads'
 complete -c xsync -n '__fish_xsync_operand snapshot 0; or __fish_xsync_operand snapshot 1; or __fish_xsync_operand list 0; or __fish_xsync_operand prune 0' -x -a '(__fish_complete_directories (commandline -ct))'
 complete -c xsync -n '__fish_xsync_opts_for list' -s h -l human-readable -d 'Sizes in K, M, G'
+complete -c xsync -n '__fish_xsync_opts_for list' -s 0 -l null -d 'Only the names, each ended by a NUL'
+complete -c xsync -n '__fish_xsync_opts_for list; or __fish_xsync_opts_for diff' -l json -d 'One JSON document on standard output'
 for kind in last hourly daily weekly monthly yearly
     complete -c xsync -n '__fish_xsync_opts_for prune' -l keep-$kind -x -d "Keep $kind snapshots"
 end
 complete -c xsync -n '__fish_xsync_opts_for prune' -s n -l dry-run -d 'Delete nothing'
 complete -c xsync -n '__fish_xsync_opts_for prune' -s v -l verbose -d 'What is kept and why'
+complete -c xsync -n '__fish_xsync_opts_for prune' -s 0 -l null -d 'Only the names deleted, each ended by a NUL'
+complete -c xsync -n '__fish_xsync_opts_for prune' -l json -d 'What is kept and why, and what is deleted, as JSON'
+complete -c xsync -n '__fish_xsync_opts_for diff' -s 0 -l null -d 'Records ended by NULs, paths as they are'
 complete -c xsync -n '__fish_xsync_operand diff 0; or __fish_xsync_operand diff 1' -F

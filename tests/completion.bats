@@ -115,7 +115,7 @@ replies() {
 	comp_line 'jailclone update --te'
 	replies --template=
 	comp_line 'jailclone verify --'
-	replies --fast --help --jobs= --json --wait
+	replies --fast --help --jobs= --json --null --wait
 }
 
 @test "bash-completion: paths complete to files and directories, to directories alone where only a directory will do" {

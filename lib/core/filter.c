@@ -304,6 +304,13 @@ filter_rule(struct filter *f, const char *s)
 int
 filter_load(struct filter *f, enum filter_kind kind, FILE *fp, size_t *line)
 {
+	return filter_load_delim(f, kind, fp, '\n', line);
+}
+
+int
+filter_load_delim(struct filter *f, enum filter_kind kind, FILE *fp,
+    int delim, size_t *line)
+{
 	char *buf = NULL;
 	size_t cap = 0, no = 0;
 	ssize_t len;
@@ -311,9 +318,9 @@ filter_load(struct filter *f, enum filter_kind kind, FILE *fp, size_t *line)
 
 	*line = 0;
 	errno = 0;
-	while ((len = getline(&buf, &cap, fp)) != -1) {
+	while ((len = getdelim(&buf, &cap, delim, fp)) != -1) {
 		no++;
-		if (len > 0 && buf[len - 1] == '\n')
+		if (len > 0 && buf[len - 1] == (char)delim)
 			buf[--len] = '\0';
 		if (len == 0 || buf[0] == ';' || buf[0] == '#')
 			continue;

@@ -70,6 +70,13 @@ int	filter_rule(struct filter *, const char *);
 int	filter_load(struct filter *, enum filter_kind, FILE *, size_t *line);
 
 /*
+ * The same with each rule ended by delim instead of a newline: '\0' for
+ * rsync's --from0, where a newline is part of the rule it is in.
+ */
+int	filter_load_delim(struct filter *, enum filter_kind, FILE *, int delim,
+	    size_t *line);
+
+/*
  * What the rules say of path (a directory if dir): FILTER_EXCLUDE or
  * FILTER_INCLUDE from the first rule that matches; FILTER_INCLUDE when
  * none does.

@@ -193,6 +193,28 @@ test_first_match(void)
 	CHECK(filter_check(&f, "a/build", true) == FILTER_INCLUDE);
 	fclose(fp);
 	filter_free(&f);
+
+	/* NUL-separated (--from0): a newline belongs to the pattern. */
+	filter_init(&f);
+	fp = tmpfile();
+	CHECK(fp != NULL);
+	if (fp == NULL)
+		return;
+	{
+		static const char rules[] =
+		    "# comment\0\0new\nline\0+ keep.o\0*.o";
+
+		fwrite(rules, 1, sizeof(rules) - 1, fp);
+	}
+	rewind(fp);
+	CHECK(filter_load_delim(&f, FILTER_EXCLUDE, fp, '\0', &line) == 0);
+	CHECK(f.n == 3);
+	CHECK(filter_check(&f, "a/new\nline", false) == FILTER_EXCLUDE);
+	CHECK(filter_check(&f, "a/new", false) == FILTER_INCLUDE);
+	CHECK(filter_check(&f, "a/keep.o", false) == FILTER_INCLUDE);
+	CHECK(filter_check(&f, "a/x.o", false) == FILTER_EXCLUDE);
+	fclose(fp);
+	filter_free(&f);
 }
 
 int
