@@ -199,7 +199,7 @@ _snaps() { "$XSYNC" list "$1" | awk 'NR > 1 { print $1 }'; }
 	head -c 1048576 /dev/urandom >disk.img
 	set_fixture_times site
 	mapfile -t L < <(_lines shell-xcp)
-	[[ ${#L[@]} -eq 4 ]] || fail "expected 4 lines: ${L[*]}"
+	[[ ${#L[@]} -eq 5 ]] || fail "expected 5 lines: ${L[*]}"
 
 	_run_line "${L[0]}" # xcp -a site/ site.bak
 	assert_same_tree site site.bak -X -H
@@ -213,6 +213,11 @@ _snaps() { "$XSYNC" list "$1" | awk 'NR > 1 { print $1 }'; }
 	run "$XSYNC" verify site.xcpm site.2
 	assert_success
 	assert_output ''
+	# not a terminal: the copy, and not a byte of progress
+	_run_line "${L[4]}" # xcp -a --progress site/ site.3
+	assert_output ''
+	[[ -z $stderr ]] || fail "progress on a pipe: $stderr"
+	assert_same_tree site site.3 -X -H
 }
 
 @test "at the shell: the xsync lines dry-run, mirror, record, verify and snapshot as they say" {
@@ -333,8 +338,10 @@ _snaps() { "$XSYNC" list "$1" | awk 'NR > 1 { print $1 }'; }
 
 	REPAIR=yes run --separate-stderr "$PROVISION"
 	assert_success
-	assert_line --partial 'web2'
-	[[ $(inode_of "$JAILS/web2") != "$ino2" ]] || fail "web2 was not made again"
+	# destroyed and made again (its inode number may well come back)
+	assert_line --regexp "^destroyed '.*/web2'$"
+	assert_line --regexp "^created '.*/web2' \\([a-z]+\\)$"
+	[[ $(tail -c 8 "$JAILS/web2/usr/bin/tool") != tampered ]]
 	[[ $(inode_of "$JAILS/web1") == "$ino1" ]] || fail "web1 was made again"
 	_assert_jail "$JAILS/web2" "$TEMPLATE" web2.example.test
 	run "$JAILCLONE" verify "$JAILS/web2"
