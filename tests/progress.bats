@@ -70,6 +70,20 @@ $("${TM[@]}" capture-pane -p -J -t 0)
 # and 20 MiB of src.
 FINAL='^20\.0 MiB of 20\.0 MiB \(100%\), 22 of 22 files, [0-9.]+ [KMG]?i?B/s, [0-9]+:[0-9]{2} elapsed$'
 
+# assert_no_progress_line: the screen shows no progress line (none was
+# drawn, or it was erased).
+assert_no_progress_line() {
+	if grep -q 'files,' <<<"$screen"; then
+		fail "a progress line on the terminal: $screen"
+	fi
+}
+
+# assert_blank_screen: the screen shows nothing but the shell's prompt.
+assert_blank_screen() {
+	[[ -z $(grep -v '^\$ *$' <<<"$screen" | tr -d '[:space:]') ]] ||
+		fail "the terminal shows: $screen"
+}
+
 assert_copied() {
 	diff -r --no-dereference "$T/src" "$1" || fail "$1 differs from src"
 }
@@ -106,9 +120,7 @@ assert_copied() {
 	finish
 	[[ $rc == 0 ]] || fail "xcp exited $rc: $screen"
 	# Erased: the screen holds nothing of it once the copy is over.
-	if grep -q 'files,' <<<"$screen"; then
-		fail "the progress line was left behind: $screen"
-	fi
+	assert_no_progress_line
 	assert_copied "$T/dst"
 }
 
@@ -116,8 +128,7 @@ assert_copied() {
 	type_in "$SLOW $XCP -r -j1 --reflink=never --no-progress $T/src $T/dst"
 	finish
 	[[ $rc == 0 ]] || fail "xcp exited $rc: $screen"
-	[[ -z $(grep -v '^\$ *$' <<<"$screen" | tr -d '[:space:]') ]] ||
-		fail "the terminal shows: $screen"
+	assert_blank_screen
 	assert_copied "$T/dst"
 }
 
@@ -163,9 +174,7 @@ assert_copied() {
 	see '^[0-9.]+ [KMG]?i?B of 15\.0 MiB \([0-9]+%\), [0-9]+ of 17 files, .*/s, [0-9]+:[0-9]{2} left$'
 	finish
 	[[ $rc == 0 ]] || fail "xsync exited $rc: $screen"
-	if grep -q 'files,' <<<"$screen"; then
-		fail "the progress line was left behind: $screen"
-	fi
+	assert_no_progress_line
 	run ls "$T/dst"
 	assert_output "$(printf 'f%02d\n' {1..9} {15..20}; printf 'link\nsub')"
 	for f in f01 f09 f15 f20 sub/empty; do
@@ -179,15 +188,12 @@ assert_copied() {
 	[[ $rc == 0 ]] || fail "xsync exited $rc: $screen"
 	run grep -Ec '^ +1,048,576 100% \(xfr#[0-9]+\)$' <<<"$screen"
 	assert_output 20
-	if grep -q 'files,' <<<"$screen"; then
-		fail "the progress line with rsync's: $screen"
-	fi
+	assert_no_progress_line
 	assert_copied "$T/dst"
 	type_in "$SLOW $XSYNC -a -j1 --no-progress $T/src/ $T/dst2"
 	finish
 	[[ $rc == 0 ]] || fail "xsync exited $rc: $screen"
-	[[ -z $(grep -v '^\$ *$' <<<"$screen" | tr -d '[:space:]') ]] ||
-		fail "the terminal shows: $screen"
+	assert_blank_screen
 	assert_copied "$T/dst2"
 }
 
@@ -224,9 +230,7 @@ assert_copied() {
 	see '^[0-9.]+ [KMG]?i?B of 40\.0 MiB \([0-9]+%\), [0-9]+ of 44 files, .*/s, [0-9]+:[0-9]{2} left$'
 	finish
 	[[ $rc == 0 ]] || fail "jailclone exited $rc: $screen"
-	if grep -q 'files,' <<<"$screen"; then
-		fail "the progress line was left behind: $screen"
-	fi
+	assert_no_progress_line
 	assert_copied "$T/j1"
 	assert_copied "$T/j2"
 }
