@@ -2,9 +2,9 @@
  * How far a long copy has got: counters the engines (run, mirror, the
  * backends) bump as they go and a front end reads to draw a progress line,
  * and a scan on a thread of its own that counts what there is to do.  The
- * totals grow while the scan runs and are final once it is over.  Every
- * function takes NULL for "nobody is watching" and then does nothing, so
- * the engines call them unconditionally.
+ * totals grow while the scan runs and are final once it is over.  What the
+ * engines call (progress_bytes, progress_entry) takes NULL for "nobody is
+ * watching" and then does nothing, so they call it unconditionally.
  */
 #ifndef PROGRESS_H
 #define PROGRESS_H
