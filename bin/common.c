@@ -327,6 +327,20 @@ common_json_str(const char *s)
 	free(e);
 }
 
+char
+common_scale(double n, double *v)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+
+	while (n >= 1024 && u < 5) {
+		n /= 1024;
+		u++;
+	}
+	*v = n;
+	return u < 0 ? '\0' : units[u];
+}
+
 void
 common_json_or_null(bool json, bool null)
 {

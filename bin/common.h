@@ -60,6 +60,13 @@ int	common_flush_stdout(void);
 /* A JSON string of text that is ASCII or UTF-8 already, on stdout. */
 void	common_json_text(const char *);
 
+/*
+ * n bytes in the largest power of 1024 that keeps the value at 1 or more,
+ * up to 1024^6: returns the power's letter (K M G T P E) and puts the
+ * value in *v, or returns 0 and puts n in *v when n is under 1024.
+ */
+char	common_scale(double, double *);
+
 /* A path as JSON, escaped as in a manifest (so ASCII); NULL: null. */
 void	common_json_str(const char *);
 

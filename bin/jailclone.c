@@ -856,20 +856,13 @@ cmd_verify(int argc, char **argv)
 static void
 size_text(uint64_t n, bool human, char *buf, size_t len)
 {
-	static const char units[] = "KMGTPE";
-	double v = (double)n;
-	int u = -1;
+	double v;
+	char unit = common_scale((double)n, &v);
 
-	if (!human || n < 1024) {
+	if (!human || unit == '\0')
 		snprintf(buf, len, "%" PRIu64, n);
-		return;
-	}
-	/* n >= 1024: one division at least, so u >= 0. */
-	do {
-		v /= 1024;
-		u++;
-	} while (v >= 1024 && u < 5);
-	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+	else
+		snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, unit);
 }
 
 static int

@@ -105,21 +105,14 @@ put(const char *buf, size_t len)
 static void
 size_text(char *buf, size_t len, double n)
 {
-	static const char *const units[] = {
-		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"
-	};
-	size_t u = 0;
+	double v;
+	char unit = common_scale(n, &v);
 
-	if (n < 1024) {
-		(void)snprintf(buf, len, "%.0f B", n);
-		return;
-	}
-	n /= 1024;
-	while (n >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		n /= 1024;
-		u++;
-	}
-	(void)snprintf(buf, len, n < 100 ? "%.1f %s" : "%.0f %s", n, units[u]);
+	if (unit == '\0')
+		(void)snprintf(buf, len, "%.0f B", v);
+	else
+		(void)snprintf(buf, len, v < 100 ? "%.1f %ciB" : "%.0f %ciB", v,
+		    unit);
 }
 
 /* "0:07", "12:30", "3:02:15". */

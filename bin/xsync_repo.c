@@ -286,22 +286,15 @@ xsync_snapshot(int argc, char **argv)
 static void
 put_size(uint64_t n, bool human)
 {
-	static const char units[] = "KMGTPE";
-	double d = (double)n;
-	int i = -1;
+	double d;
+	char unit = common_scale((double)n, &d);
 
-	if (!human) {
+	if (!human)
 		printf("%14" PRIu64, n);
-		return;
-	}
-	while (d >= 1024 && i < 5) {
-		d /= 1024;
-		i++;
-	}
-	if (i < 0)
+	else if (unit == '\0')
 		printf("%9" PRIu64, n);
 	else
-		printf("%8.1f%c", d, units[i]);
+		printf("%8.1f%c", d, unit);
 }
 
 /* list --json: the document, one object per snapshot. */
