@@ -338,7 +338,9 @@ common_scale(double n, double *v)
 		u++;
 	}
 	*v = n;
-	return u < 0 ? '\0' : units[u];
+	if (u < 0)
+		return '\0';
+	return units[u];
 }
 
 void
